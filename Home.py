@@ -1,0 +1,11 @@
+"""Entrypoint: login, then the pages this user's roles may open."""
+import streamlit as st
+
+import ui
+
+st.set_page_config(page_title=ui.APP_TITLE, page_icon="📋", layout="wide")
+ui.bootstrap()
+user = ui.authenticate()
+page = ui.navigation(user)
+ui.sidebar(user)
+page.run()

@@ -1,0 +1,14 @@
+"""All tables, imported here so SQLModel.metadata (and Alembic) sees every one."""
+from models.audit import AuditEvent, Notification
+from models.base import ReviewedRecord, utcnow
+from models.files import Attachment
+from models.org import ORG_KIND_LABELS, Org, OrgKind
+from models.pilot import CANCELLED, Pilot, PilotDistrict
+from models.setting import Setting
+from models.user import ROLE_BY_LABEL, ROLE_LABELS, Role, User, UserRole
+
+__all__ = [
+    "Attachment", "AuditEvent", "CANCELLED", "Notification", "ORG_KIND_LABELS", "Org",
+    "OrgKind", "Pilot", "PilotDistrict", "ROLE_BY_LABEL", "ROLE_LABELS", "ReviewedRecord",
+    "Role", "Setting", "User", "UserRole", "utcnow",
+]

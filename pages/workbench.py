@@ -1,0 +1,58 @@
+"""业务工作台: to-dos by role, returned items with reasons, notifications, change password."""
+import streamlit as st
+
+import ui
+from services import accounts, db, notifications, workbench
+
+user = ui.require_user()
+st.title("业务工作台")
+st.caption(f"{user.org_name} · {user.name}")
+
+with db.session_scope() as session:
+    todos = workbench.todos(session, actor=user)
+    unread = notifications.unread_count(session, actor=user)
+    messages = notifications.recent(session, actor=user, limit=100)
+
+returned = [t for t in todos if t.kind == "退回修改"]
+pending = [t for t in todos if t.kind == "待我审核"]
+drafts = [t for t in todos if t.kind == "草稿"]
+cols = st.columns(4)
+cols[0].metric("退回修改", len(returned))
+cols[1].metric("待我审核", len(pending))
+cols[2].metric("草稿", len(drafts))
+cols[3].metric("未读消息", unread)
+
+todo_tab, message_tab, password_tab = st.tabs(["待办事项", f"消息通知（{unread}）", "修改密码"])
+
+with todo_tab:
+    for item in returned:
+        st.error(f"**【{item.module_label}】{item.title}** 已被驳回，请修改后重新上报。  \n"
+                 f"驳回原因：{item.reason or '（未记录）'}")
+    rows = [{"类别": t.kind, "模块": t.module_label, "名称": t.title, "状态": t.status,
+             "单位": t.org_name, "驳回原因": t.reason,
+             "更新时间": accounts.local_time(t.updated_at)} for t in todos]
+    ui.table(rows)
+    ui.excel_button(rows, filename="业务工作台待办.xlsx", key="todo-xlsx")
+
+with message_tab:
+    if unread and st.button("全部标为已读"):
+        with db.session_scope() as session:
+            notifications.mark_all_read(session, actor=user)
+        st.rerun()
+    for note in messages:
+        with st.container(border=True):
+            flag = "" if note.is_read else "🔴 "
+            st.markdown(f"{flag}**{note.title}**  \n{note.body}")
+            st.caption(accounts.local_time(note.created_at))
+            if not note.is_read and st.button("标为已读", key=f"read-{note.id}"):
+                with db.session_scope() as session:
+                    notifications.mark_read(session, actor=user, notification_id=note.id)
+                st.rerun()
+    if not messages:
+        st.info("暂无消息")
+    ui.excel_button([{"标题": n.title, "内容": n.body, "已读": "是" if n.is_read else "否",
+                      "时间": accounts.local_time(n.created_at)} for n in messages],
+                    filename="消息通知.xlsx", key="messages-xlsx")
+
+with password_tab:
+    ui.change_password_form(user)

@@ -1,0 +1,74 @@
+"""Excel exports (SPEC §9): Chinese headers, frozen header row, autofilter, sensible widths."""
+from datetime import date, datetime
+from io import BytesIO
+from typing import Any, Iterable, Sequence
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _display_width(value: Any) -> int:
+    text = "" if value is None else str(value)
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def to_xlsx(rows: Iterable[dict[str, Any]], *, headers: Sequence[str] | None = None,
+            sheet: str = "数据") -> bytes:
+    """Write dict rows (keys are the Chinese column names) to an .xlsx workbook."""
+    rows = list(rows)
+    headers = list(headers or (rows[0].keys() if rows else []))
+    wb = Workbook(write_only=False)
+    ws = wb.active
+    ws.title = sheet[:31]
+    ws.append(headers)
+    widths = [_display_width(h) for h in headers]
+    for row in rows:
+        values = []
+        for i, h in enumerate(headers):
+            value = row.get(h)
+            if isinstance(value, datetime):
+                value = value.strftime("%Y-%m-%d %H:%M")
+            elif isinstance(value, date):
+                value = value.strftime("%Y-%m-%d")
+            elif isinstance(value, (list, tuple, set)):
+                value = "、".join(map(str, value))
+            values.append(value)
+            if i < 200:
+                widths[i] = max(widths[i], min(_display_width(value), 60))
+        ws.append(values)
+    header_font = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for cell in ws[1]:
+        cell.font = header_font
+        cell.fill = fill
+        cell.alignment = Alignment(vertical="center")
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = max(8, width + 2)
+    ws.freeze_panes = "A2"
+    if headers:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(1, len(rows) + 1)}"
+    buf = BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def read_xlsx(data: bytes) -> list[tuple[int, dict[str, Any]]]:
+    """Rows of the first sheet as (Excel row number, {header: value}); blank rows skipped."""
+    try:
+        wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a non-workbook
+        from services.errors import ValidationError
+        raise ValidationError("文件不是有效的 Excel（.xlsx）工作簿，请使用下载的模板填写") from exc
+    ws = wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
+    out = []
+    for number, values in enumerate(rows, start=2):
+        if values is None or all(v is None or str(v).strip() == "" for v in values):
+            continue
+        out.append((number, {h: v for h, v in zip(header, values) if h}))
+    wb.close()
+    return out

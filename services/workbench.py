@@ -1,0 +1,60 @@
+"""业务工作台 (SPEC §7): what needs the user now, across every module's flow."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlmodel import Session
+
+from models import AuditEvent, Org
+from services.flows import FLOWS
+from services.identity import CurrentUser
+from services.review import DRAFT, RETURNED, Action
+
+
+@dataclass(frozen=True)
+class Todo:
+    kind: str          # 草稿 / 退回修改 / 待我审核
+    module: str
+    module_label: str
+    record_id: int
+    title: str
+    status: str
+    org_name: str
+    updated_at: datetime
+    reason: str = ""
+    version: int = 0
+
+
+def todos(session: Session, *, actor: CurrentUser, limit: int = 200) -> list[Todo]:
+    """Drafts and returned items of the actor's org, and items waiting for the actor's review."""
+    items: list[Todo] = []
+    for flow in FLOWS:
+        model = flow.model
+        clauses = flow.actionable_filter(actor, exclude=(Action.WITHDRAW, Action.CANCEL))
+        if not clauses:
+            continue
+        rows = session.execute(
+            select(model, Org.name).join(Org, Org.id == model.org_id)
+            .where(or_(*clauses)).order_by(model.updated_at.desc()).limit(limit)
+        ).all()
+        returned_ids = [r.id for r, _ in rows if r.status == RETURNED]
+        reasons: dict[int, str] = {}
+        if returned_ids:
+            for rid, comment in session.execute(
+                select(AuditEvent.record_id, AuditEvent.comment)
+                .where(AuditEvent.record_type == flow.module,
+                       AuditEvent.record_id.in_(returned_ids),
+                       AuditEvent.action == Action.REJECT.value)
+                .order_by(AuditEvent.id)
+            ).all():
+                reasons[rid] = comment  # the newest wins
+        for record, org_name in rows:
+            kind = record.status if record.status in (DRAFT, RETURNED) else "待我审核"
+            items.append(Todo(kind=kind, module=flow.module, module_label=flow.label,
+                              record_id=record.id, title=getattr(record, flow.title_field),
+                              status=record.status, org_name=org_name,
+                              updated_at=record.updated_at, reason=reasons.get(record.id, ""),
+                              version=record.version))
+    order = {RETURNED: 0, "待我审核": 1, DRAFT: 2}
+    items.sort(key=lambda t: (order.get(t.kind, 3), -t.updated_at.timestamp()))
+    return items

@@ -1,0 +1,239 @@
+"""The one UI helper module: login, navigation by role, page guards and small widgets."""
+import time
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+import streamlit_authenticator as stauth
+import yaml
+
+from models import ROLE_LABELS, Role
+from services import accounts, config, db, notifications, seed
+from services.errors import DomainError, SessionExpired
+from services.exports import XLSX_MIME, to_xlsx
+from services.identity import CurrentUser
+
+ROOT = Path(__file__).resolve().parent
+APP_TITLE = "区县改革报表填报系统"
+
+# page file, title, url, roles that may open it (None = every logged-in user), menu section
+PAGES = [
+    ("pages/workbench.py", "业务工作台", "workbench", None, "工作台"),
+    ("pages/users.py", "用户管理", "users", {Role.ADMIN}, "系统管理"),
+]
+
+
+@st.cache_resource(show_spinner="正在准备数据库…")
+def bootstrap() -> bool:
+    """Apply migrations and seed an empty database, once per process."""
+    db.migrate()
+    with db.session_scope() as session:
+        seed.seed_all(session)
+    return True
+
+
+def _cookie_settings() -> dict:
+    return yaml.safe_load((ROOT / "auth.yaml").read_text(encoding="utf-8"))["cookie"]
+
+
+def _authenticator() -> stauth.Authenticate:
+    cookie = _cookie_settings()
+    return stauth.Authenticate({"usernames": {}}, cookie["name"], config.cookie_key(),
+                               cookie["expiry_days"], auto_hash=False, login_sleep_time=0)
+
+
+def _sign_in(user, issued_at: float) -> None:
+    st.session_state.update(authentication_status=True, username=user.phone, name=user.name,
+                            login_at=issued_at, logout=False)
+
+
+def _sign_out(auth: stauth.Authenticate, message: str = "") -> None:
+    auth.cookie_controller.delete_cookie()
+    for key in ("name", "username", "authentication_status", "email", "roles"):
+        st.session_state[key] = None
+    st.session_state["logout"] = True
+    st.session_state.pop("login_at", None)
+    st.session_state.pop("current_user", None)
+    if message:
+        st.session_state["login_message"] = message
+
+
+def _login_form(auth: stauth.Authenticate):
+    """Draw the login form; on success sign the session in and return the user row."""
+    st.title(APP_TITLE)
+    if msg := st.session_state.pop("login_message", None):
+        st.info(msg)
+    with st.form("login"):
+        st.subheader("用户登录")
+        phone = st.text_input("手机号", max_chars=11, placeholder="渝快政手机号")
+        password = st.text_input("密码", type="password")
+        submitted = st.form_submit_button("登录", type="primary", use_container_width=True)
+    st.caption("初始密码为 123456，首次登录须修改密码。忘记密码请联系系统管理员重置。")
+    if not submitted:
+        return None
+    try:
+        with db.session_scope() as session:
+            user = accounts.authenticate(session, phone=phone, password=password)
+    except DomainError as exc:
+        st.error(str(exc))
+        return None
+    _sign_in(user, time.time())
+    auth.cookie_controller.set_cookie()  # drawn in this run: no rerun may follow it
+    return user
+
+
+def _password_form(user_id: int, *, forced: bool) -> bool:
+    """The change-password form (forced at first login, voluntary on the workbench)."""
+    if forced:
+        st.warning("您正在使用初始密码，请先修改密码后再使用系统。")
+    with st.form("change_password", clear_on_submit=True):
+        old = st.text_input("原密码", type="password")
+        new = st.text_input("新密码", type="password",
+                            help="至少8位，须同时包含字母和数字，不能与手机号或初始密码相同")
+        confirm = st.text_input("确认新密码", type="password")
+        submitted = st.form_submit_button("确认修改", type="primary")
+    if not submitted:
+        return False
+    try:
+        with db.session_scope() as session:
+            accounts.change_password(session, user_id=user_id, old=old, new=new, confirm=confirm)
+    except DomainError as exc:
+        st.error(str(exc))
+        return False
+    return True
+
+
+def _restore_from_cookie(auth: stauth.Authenticate) -> None:
+    if st.session_state.get("authentication_status") or st.session_state.get("logout"):
+        return
+    token = auth.cookie_controller.get_cookie()
+    if token:
+        issued_at = token["exp_date"] - float(_cookie_settings()["expiry_days"]) * 86400
+        st.session_state.update(authentication_status=True, username=token["username"],
+                                login_at=issued_at)
+
+
+def _checked_session(auth: stauth.Authenticate):
+    """(current user, must change password) for a still-valid session, else None."""
+    if not st.session_state.get("authentication_status"):
+        return None
+    try:
+        with db.session_scope() as session:
+            user = accounts.check_session(session, phone=st.session_state["username"],
+                                          issued_at=float(st.session_state.get("login_at") or 0))
+            return accounts.current_user(session, user), user.must_change_password
+    except SessionExpired as exc:
+        _sign_out(auth, str(exc))
+        return None
+
+
+def _hide_menu() -> None:
+    """Before login no page is offered (this also stops Streamlit listing pages/ on its own)."""
+    st.navigation([st.Page(_no_page, title="用户登录", url_path="login")], position="hidden")
+
+
+def _no_page() -> None:
+    pass
+
+
+def _login_then_stop(auth: stauth.Authenticate) -> None:
+    with st.container():
+        _login_form(auth)
+    st.stop()
+
+
+def authenticate() -> CurrentUser:
+    """Run on every script run: resolve (and re-check) the logged-in user, or draw the login.
+
+    Cookie writes happen through a component drawn in the run, so no rerun follows them.
+    """
+    auth = _authenticator()
+    if not st.session_state.get("authentication_status"):
+        _hide_menu()
+    if st.session_state.pop("logout_requested", False):
+        _sign_out(auth, "您已退出登录。")
+    _restore_from_cookie(auth)
+    checked = _checked_session(auth)
+    if checked is None:
+        _hide_menu()
+        box = st.empty()
+        with box.container():
+            if _login_form(auth) is None:
+                st.stop()
+        box.empty()
+        checked = _checked_session(auth)
+        if checked is None:
+            _login_then_stop(auth)
+    current, must_change = checked
+    if must_change:
+        box = st.empty()
+        with box.container():
+            st.title("修改初始密码")
+            changed = _password_form(current.id, forced=True)
+        if not changed:
+            st.stop()
+        box.empty()
+        _sign_out(auth, "密码已修改，请使用新密码重新登录。")
+        _login_then_stop(auth)
+    st.session_state["current_user"] = current
+    st.session_state["_auth"] = auth
+    return current
+
+
+def navigation(user: CurrentUser):
+    sections: dict[str, list] = {}
+    for path, title, url, roles, section in PAGES:
+        if roles is None or user.roles & {r.value for r in roles}:
+            sections.setdefault(section, []).append(
+                st.Page(path, title=title, url_path=url, default=path == PAGES[0][0]))
+    return st.navigation(sections)
+
+
+def sidebar(user: CurrentUser) -> None:
+    with db.session_scope() as session:
+        unread = notifications.unread_count(session, actor=user)
+    with st.sidebar:
+        st.markdown(f"**{user.name}**  \n{user.org_name} · "
+                    f"{'、'.join(ROLE_LABELS[Role(r)] for r in sorted(user.roles))}")
+        if unread:
+            st.caption(f"🔔 未读消息 {unread} 条（见业务工作台）")
+        st.button("退出登录", key="logout_button", use_container_width=True,
+                  on_click=lambda: st.session_state.update(logout_requested=True))
+
+
+def require_user(*roles: Role) -> CurrentUser:
+    """Page guard: the user resolved by the entrypoint, with one of `roles` if given."""
+    user: CurrentUser | None = st.session_state.get("current_user")
+    if user is None:
+        st.warning("请先登录。")
+        st.stop()
+    if roles and not user.has(*roles):
+        st.error("您没有访问此页面的权限。")
+        st.stop()
+    return user
+
+
+def change_password_form(user: CurrentUser) -> None:
+    if _password_form(user.id, forced=False):
+        # The session (and its cookie) predate the change, so the next run asks for a login.
+        st.success("密码已修改，请使用新密码重新登录。")
+        st.button("重新登录")
+
+
+def excel_button(rows: list[dict], *, filename: str, label: str = "导出Excel",
+                 key: str | None = None, headers: list[str] | None = None) -> None:
+    st.download_button(label, data=to_xlsx(rows, headers=headers), file_name=filename,
+                       mime=XLSX_MIME, key=key or f"xlsx-{filename}", disabled=not rows)
+
+
+def table(rows: list[dict], *, hide: tuple[str, ...] = ("id",)) -> None:
+    if not rows:
+        st.info("暂无数据")
+        return
+    frame = pd.DataFrame(rows)
+    st.dataframe(frame.drop(columns=[c for c in hide if c in frame.columns]),
+                 hide_index=True, use_container_width=True)
+
+
+def show_error(exc: Exception) -> None:
+    st.error(str(exc))
