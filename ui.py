@@ -60,6 +60,7 @@ def _sign_out(auth: stauth.Authenticate, message: str = "") -> None:
 
 def _login_form(auth: stauth.Authenticate):
     """Draw the login form; on success sign the session in and return the user row."""
+    _hide_menu()
     st.title(APP_TITLE)
     if msg := st.session_state.pop("login_message", None):
         st.info(msg)
@@ -148,14 +149,11 @@ def authenticate() -> CurrentUser:
     Cookie writes happen through a component drawn in the run, so no rerun follows them.
     """
     auth = _authenticator()
-    if not st.session_state.get("authentication_status"):
-        _hide_menu()
     if st.session_state.pop("logout_requested", False):
         _sign_out(auth, "您已退出登录。")
     _restore_from_cookie(auth)
     checked = _checked_session(auth)
     if checked is None:
-        _hide_menu()
         box = st.empty()
         with box.container():
             if _login_form(auth) is None:

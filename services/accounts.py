@@ -26,7 +26,7 @@ def local_time(ts: datetime) -> str:
 
 
 def _roles_of(session: Session, user_id: int) -> frozenset[str]:
-    return frozenset(session.exec(select(UserRole.role).where(UserRole.user_id == user_id))
+    return frozenset(session.execute(select(UserRole.role).where(UserRole.user_id == user_id))
                      .scalars().all())
 
 
@@ -37,7 +37,7 @@ def current_user(session: Session, user: User) -> CurrentUser:
 
 
 def _by_phone(session: Session, phone: str) -> User | None:
-    return session.exec(select(User).where(User.phone == phone)).scalars().first()
+    return session.execute(select(User).where(User.phone == phone)).scalars().first()
 
 
 def authenticate(session: Session, *, phone: str, password: str,

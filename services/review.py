@@ -88,7 +88,7 @@ class Actor:
             query = query.where(User.org_id == getattr(record, dept_field))
         else:
             query = query.join(Org, Org.id == User.org_id).where(Org.kind == OrgKind.REFORM_OFFICE)
-        return sorted(set(session.exec(query).all()))
+        return sorted(set(session.execute(query).scalars().all()))
 
 
 def district(*roles: Role) -> Actor:
@@ -220,6 +220,8 @@ class Flow:
         record = session.get(self.model, record_id)
         if record is None:
             raise ValidationError("记录不存在或已被删除，请刷新后重试")
+        if record.version != version:  # someone acted since this user loaded the record
+            raise Conflict(CONFLICT_MESSAGE)
         if (why := self.refusal(action, record, actor)) is not None:
             if self.transition(record.status, action) is None:
                 raise TransitionNotAllowed(why)
@@ -228,8 +230,6 @@ class Flow:
         t = self.transition(record.status, action)
         if t.needs_reason and len(comment) < MIN_REASON_LENGTH:
             raise ValidationError(f"请填写驳回原因（不少于{MIN_REASON_LENGTH}个字）")
-        if record.version != version:
-            raise Conflict(CONFLICT_MESSAGE)
 
         changes = diff(record, values or {})
         now = utcnow()

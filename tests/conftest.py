@@ -1,0 +1,68 @@
+"""Database fixtures: a fresh SQLite database per test, or PostgreSQL when TEST_DATABASE_URL is set.
+
+With TEST_DATABASE_URL, a throwaway database is created for the test session, migrated once,
+and emptied between tests; it is dropped at the end.
+"""
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlmodel import Session, SQLModel
+
+import models  # noqa: F401
+from services import db, seed
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+@pytest.fixture(autouse=True)
+def _data_dir(tmp_path, monkeypatch):
+    """Every test gets its own data directory (uploads, cookie key, SQLite file)."""
+    monkeypatch.setenv("REFORM_DATA_DIR", str(tmp_path / "data"))
+    yield
+
+
+@pytest.fixture(scope="session")
+def pg_database_url():
+    if not PG_URL:
+        yield None
+        return
+    base, _, _name = PG_URL.rpartition("/")
+    name = f"reform_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = f"{base}/{name}"
+    db.migrate(url)
+    yield url
+    db.get_engine(url).dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(tmp_path, pg_database_url, monkeypatch):
+    if pg_database_url:
+        eng = db.get_engine(pg_database_url)
+        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        with eng.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        monkeypatch.setenv("DATABASE_URL", pg_database_url)
+    else:
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+        eng = db.make_engine(url)
+        SQLModel.metadata.create_all(eng)
+        monkeypatch.setenv("DATABASE_URL", url)
+        db._engines[url] = eng
+    yield eng
+    if not pg_database_url:
+        eng.dispose()
+
+
+@pytest.fixture
+def session(engine):
+    with Session(engine, expire_on_commit=False) as s:
+        seed.seed_orgs(s)
+        yield s

@@ -1,0 +1,101 @@
+"""The pilot-creation transition table, checked for every state × action × persona."""
+from dataclasses import dataclass
+
+import pytest
+
+from models import OrgKind, Role
+from services.flows import PILOT_FLOW
+from services.identity import CurrentUser
+from services.review import Action
+
+OWN, OTHER, DEPT, OTHER_DEPT, OFFICE = 1, 2, 100, 101, 200
+
+PERSONAS = {
+    "own_clerk": (OWN, OrgKind.DISTRICT, Role.CLERK),
+    "own_reviewer": (OWN, OrgKind.DISTRICT, Role.REVIEWER),
+    "own_leader": (OWN, OrgKind.DISTRICT, Role.LEADER),
+    "other_clerk": (OTHER, OrgKind.DISTRICT, Role.CLERK),
+    "other_reviewer": (OTHER, OrgKind.DISTRICT, Role.REVIEWER),
+    "dept_clerk": (DEPT, OrgKind.DEPARTMENT, Role.CLERK),
+    "dept_reviewer": (DEPT, OrgKind.DEPARTMENT, Role.REVIEWER),
+    "other_dept_clerk": (OTHER_DEPT, OrgKind.DEPARTMENT, Role.CLERK),
+    "office_reviewer": (OFFICE, OrgKind.REFORM_OFFICE, Role.REVIEWER),
+    "office_leader": (OFFICE, OrgKind.REFORM_OFFICE, Role.LEADER),
+    "admin": (OFFICE, OrgKind.REFORM_OFFICE, Role.ADMIN),
+}
+
+# Who may do what, written out by hand from SPEC §3.2 (not derived from the table under test).
+EXPECTED = {
+    ("草稿", Action.SAVE): {"own_clerk"},
+    ("草稿", Action.SUBMIT): {"own_clerk"},
+    ("草稿", Action.CANCEL): {"own_clerk"},
+    ("退回修改", Action.SAVE): {"own_clerk"},
+    ("退回修改", Action.SUBMIT): {"own_clerk"},
+    ("退回修改", Action.CANCEL): {"own_clerk"},
+    ("待区县审核", Action.WITHDRAW): {"own_clerk"},
+    ("待区县审核", Action.APPROVE): {"own_reviewer"},
+    ("待区县审核", Action.REJECT): {"own_reviewer"},
+    ("待市级部门确认", Action.DISTRIBUTE): {"dept_clerk", "dept_reviewer"},
+    ("待市级部门确认", Action.REJECT): {"dept_clerk", "dept_reviewer"},
+}
+STATES = ["草稿", "退回修改", "待区县审核", "待市级部门确认", "已分发", "作废"]
+
+
+@dataclass
+class FakePilot:
+    status: str
+    org_id: int = OWN
+    dept_id: int = DEPT
+    created_by: int = 999
+    updated_by: int = 999
+
+
+def persona(name: str, uid: int = 1) -> CurrentUser:
+    org_id, kind, role = PERSONAS[name]
+    return CurrentUser(id=uid, phone="13800000000", name=name, org_id=org_id, org_name="x",
+                       org_kind=kind, roles=frozenset({role.value}))
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("who", list(PERSONAS))
+def test_pilot_flow_allows_exactly_the_expected_personas(state, action, who):
+    record = FakePilot(status=state)
+
+    allowed = PILOT_FLOW.can(action, record, persona(who))
+
+    assert allowed == (who in EXPECTED.get((state, action), set()))
+
+
+def test_available_actions_of_district_clerk_on_draft():
+    actions = PILOT_FLOW.available_actions(FakePilot(status="草稿"), persona("own_clerk"))
+
+    assert actions == [Action.SAVE, Action.SUBMIT, Action.CANCEL]
+
+
+def test_reviewer_cannot_approve_record_they_created_or_last_edited():
+    reviewer = persona("own_reviewer", uid=7)
+
+    created = PILOT_FLOW.refusal(Action.APPROVE, FakePilot("待区县审核", created_by=7), reviewer)
+    edited = PILOT_FLOW.refusal(Action.APPROVE, FakePilot("待区县审核", updated_by=7), reviewer)
+
+    assert "自己创建或最后修改" in created
+    assert "自己创建或最后修改" in edited
+
+
+def test_refusal_names_the_state_and_action_in_chinese():
+    why = PILOT_FLOW.refusal(Action.APPROVE, FakePilot("草稿"), persona("own_reviewer"))
+
+    assert why == "当前状态为“草稿”，不能执行“通过”"
+
+
+def test_every_state_is_reachable_from_draft():
+    reachable, frontier = {"草稿"}, ["草稿"]
+    while frontier:
+        state = frontier.pop()
+        for t in PILOT_FLOW.transitions:
+            if t.source == state and t.target not in reachable:
+                reachable.add(t.target)
+                frontier.append(t.target)
+
+    assert reachable == set(STATES)
