@@ -1,0 +1,37 @@
+"""AppTest helpers: a migrated, seeded database in the test's data dir and a logged-in user."""
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from services import db, seed
+from services.passwords import hash_password
+
+from services.config import ROOT
+
+ROOT_SCRIPT = str(ROOT / "Home.py")
+
+
+@pytest.fixture
+def app_db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    db.migrate(url)
+    with db.session_scope() as s:
+        seed.seed_all(s)
+        from models import User
+        from sqlalchemy import update
+        # Demo users past their first login, so pages render instead of the forced change.
+        s.execute(update(User).values(must_change_password=False,
+                                      password_hash=hash_password("Passw0rd!")))
+        s.commit()
+    return url
+
+
+def logged_in(phone: str) -> AppTest:
+    at = AppTest.from_file(ROOT_SCRIPT, default_timeout=30)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = phone
+    at.session_state["login_at"] = time.time() + 1
+    at.session_state["logout"] = False
+    return at
