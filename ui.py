@@ -45,6 +45,7 @@ def _authenticator() -> stauth.Authenticate:
 def _sign_in(user, issued_at: float) -> None:
     st.session_state.update(authentication_status=True, username=user.phone, name=user.name,
                             login_at=issued_at, logout=False)
+    st.session_state.pop("login_message", None)
 
 
 def _sign_out(auth: stauth.Authenticate, message: str = "") -> None:
@@ -62,7 +63,8 @@ def _login_form(auth: stauth.Authenticate):
     """Draw the login form; on success sign the session in and return the user row."""
     _hide_menu()
     st.title(APP_TITLE)
-    if msg := st.session_state.pop("login_message", None):
+    # Kept until the next successful login: the cookie component may trigger an extra rerun.
+    if msg := st.session_state.get("login_message"):
         st.info(msg)
     with st.form("login"):
         st.subheader("用户登录")
