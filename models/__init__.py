@@ -3,12 +3,14 @@ from models.audit import AuditEvent, Notification
 from models.base import ReviewedRecord, utcnow
 from models.files import Attachment
 from models.org import ORG_KIND_LABELS, Org, OrgKind
-from models.pilot import CANCELLED, Pilot, PilotDistrict
+from models.pilot import (
+    CANCELLED, Achievement, JoinRequest, Pilot, PilotDistrict, ProgressRevision, ProgressTask,
+)
 from models.setting import Setting
 from models.user import ROLE_BY_LABEL, ROLE_LABELS, Role, User, UserRole
 
 __all__ = [
-    "Attachment", "AuditEvent", "CANCELLED", "Notification", "ORG_KIND_LABELS", "Org",
+    "Achievement", "JoinRequest", "ProgressRevision", "ProgressTask", "Attachment", "AuditEvent", "CANCELLED", "Notification", "ORG_KIND_LABELS", "Org",
     "OrgKind", "Pilot", "PilotDistrict", "ROLE_BY_LABEL", "ROLE_LABELS", "ReviewedRecord",
     "Role", "Setting", "User", "UserRole", "utcnow",
 ]

@@ -1,6 +1,7 @@
 """Engines, sessions and migrations."""
 from contextlib import contextmanager
-from typing import Iterator
+from functools import wraps
+from typing import Callable, Iterator, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -47,6 +48,22 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+F = TypeVar("F", bound=Callable)
+
+
+def transactional(fn: F) -> F:
+    """One user action = one transaction: any exception rolls back everything it wrote."""
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        session = kwargs.get("session", args[0] if args else None)
+        try:
+            return fn(*args, **kwargs)
+        except BaseException:
+            session.rollback()
+            raise
+    return wrapper  # type: ignore[return-value]
 
 
 def alembic_config(url: str):

@@ -22,7 +22,11 @@ class Conflict(DomainError):
 
 
 class DuplicateDocument(DomainError):
-    pass
+    """A 文号 that another live pilot already has; `existing_id` names that pilot."""
+
+    def __init__(self, message: str, existing_id: int | None = None):
+        super().__init__(message)
+        self.existing_id = existing_id
 
 
 class LoginRefused(DomainError):

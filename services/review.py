@@ -182,6 +182,16 @@ class Flow:
             return f"不能“{label}”自己创建或最后修改的记录，请由其他审核人员处理"
         return None
 
+    def check(self, action: Action, record: Any, user: CurrentUser, version: int) -> Transition:
+        """The transition `user` may take now, or the precise refusal (Conflict first)."""
+        if record.version != version:  # someone acted since this user loaded the record
+            raise Conflict(CONFLICT_MESSAGE)
+        if (why := self.refusal(action, record, user)) is not None:
+            if self.transition(record.status, action) is None:
+                raise TransitionNotAllowed(why)
+            raise PermissionDenied(why)
+        return self.transition(record.status, action)
+
     def can(self, action: Action, record: Any, user: CurrentUser) -> bool:
         return self.refusal(action, record, user) is None
 
@@ -199,7 +209,25 @@ class Flow:
         ]
         return clauses
 
-    def apply(
+    def apply(self, session: Session, *, commit: bool = True, **kwargs: Any) -> Any:
+        """Take `action` on the record, or raise and leave it unchanged.
+
+        Keyword arguments: record_id, action, actor, version, and optionally comment,
+        `values` (field edits made with the action, recorded old→new in the audit event) and
+        `extra_changes` (other audited changes, e.g. 涉及区县). With commit=False the caller
+        owns the transaction (and its rollback).
+        """
+        try:
+            record = self._apply(session, **kwargs)
+            if commit:
+                session.commit()
+            return record
+        except BaseException:
+            if commit:
+                session.rollback()
+            raise
+
+    def _apply(
         self,
         session: Session,
         *,
@@ -209,34 +237,25 @@ class Flow:
         version: int,
         comment: str = "",
         values: dict[str, Any] | None = None,
-        commit: bool = True,
+        extra_changes: dict[str, list] | None = None,
     ) -> Any:
-        """Take `action` on the record, or raise and leave it unchanged.
-
-        `values` are field edits made with the action (a save, or a reviewer's corrections);
-        they are written, and recorded old→new in the audit event.
-        """
         action = Action(action)
         record = session.get(self.model, record_id)
         if record is None:
             raise ValidationError("记录不存在或已被删除，请刷新后重试")
-        if record.version != version:  # someone acted since this user loaded the record
-            raise Conflict(CONFLICT_MESSAGE)
-        if (why := self.refusal(action, record, actor)) is not None:
-            if self.transition(record.status, action) is None:
-                raise TransitionNotAllowed(why)
-            raise PermissionDenied(why)
+        t = self.check(action, record, actor, version)
         comment = (comment or "").strip()
-        t = self.transition(record.status, action)
         if t.needs_reason and len(comment) < MIN_REASON_LENGTH:
             raise ValidationError(f"请填写驳回原因（不少于{MIN_REASON_LENGTH}个字）")
 
         changes = diff(record, values or {})
         now = utcnow()
+        edited = bool(changes or extra_changes)
         new_values: dict[str, Any] = {"status": t.target, "version": version + 1,
                                        "updated_at": now}
         if changes:
             new_values.update({k: (values or {})[k] for k in changes})
+        if edited:
             new_values["updated_by"] = actor.id
         if action in (Action.SAVE, Action.SUBMIT):
             new_values["updated_by"] = actor.id
@@ -247,7 +266,6 @@ class Flow:
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:
-            session.rollback()
             raise Conflict(CONFLICT_MESSAGE)
         session.refresh(record)
 
@@ -256,22 +274,22 @@ class Flow:
             record_type=self.module, record_id=record.id, org_id=record.org_id,
             actor_id=actor.id, actor_org_id=actor.org_id, actor_role=role,
             action=action.value, from_status=t.source, to_status=t.target, comment=comment,
-            changes=json.dumps(changes, ensure_ascii=False), created_at=now,
+            changes=json.dumps({**changes, **(extra_changes or {})}, ensure_ascii=False),
+            created_at=now,
         ))
         if t.source != t.target:
             self._notify(session, record, t, actor, comment)
-        if commit:
-            session.commit()
         return record
 
-    def record_creation(self, session: Session, record: Any, actor: CurrentUser,
-                        role: Role) -> None:
-        """Audit a new record (created in its initial state by a module service)."""
+    def record_event(self, session: Session, record: Any, actor: CurrentUser, *, role: Role,
+                     action: str, comment: str = "", changes: dict | None = None) -> None:
+        """Audit something that is not a state change (creation, a district added, …)."""
         session.add(AuditEvent(
             record_type=self.module, record_id=record.id, org_id=record.org_id,
             actor_id=actor.id, actor_org_id=actor.org_id, actor_role=role.value,
-            action="create", from_status="", to_status=record.status,
-            changes=json.dumps({}, ensure_ascii=False),
+            action=action, from_status="" if action == "create" else record.status,
+            to_status=record.status, comment=comment,
+            changes=json.dumps(changes or {}, ensure_ascii=False),
         ))
 
     def _notify(self, session: Session, record: Any, t: Transition, actor: CurrentUser,

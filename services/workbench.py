@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlmodel import Session
 
-from models import AuditEvent, Org
+from models import AuditEvent, Org, Role
 from services.flows import FLOWS
 from services.identity import CurrentUser
 from services.review import DRAFT, RETURNED, Action
@@ -55,6 +55,13 @@ def todos(session: Session, *, actor: CurrentUser, limit: int = 200) -> list[Tod
                               status=record.status, org_name=org_name,
                               updated_at=record.updated_at, reason=reasons.get(record.id, ""),
                               version=record.version))
-    order = {RETURNED: 0, "待我审核": 1, DRAFT: 2}
+    if actor.is_district and actor.has(Role.CLERK):
+        from services import progress  # progress imports flows; keep the import local
+        for task in progress.unreported_tasks(session, actor=actor):
+            items.append(Todo(kind="推进任务", module="task", module_label="试点推进任务",
+                              record_id=task["task_id"], title=task["试点名称"],
+                              status="待填报", org_name=task["主管市级部门"],
+                              updated_at=task["推送时间"]))
+    order = {RETURNED: 0, "待我审核": 1, "推进任务": 2, DRAFT: 3}
     items.sort(key=lambda t: (order.get(t.kind, 3), -t.updated_at.timestamp()))
     return items

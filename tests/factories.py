@@ -52,6 +52,6 @@ def make_pilot(session: Session, *, creator: CurrentUser, status: str = DRAFT,
     session.add(pilot)
     session.flush()
     session.add(PilotDistrict(pilot_id=pilot.id, org_id=creator.org_id))
-    PILOT_FLOW.record_creation(session, pilot, creator, Role.CLERK)
+    PILOT_FLOW.record_event(session, pilot, creator, role=Role.CLERK, action="create")
     session.commit()
     return pilot

@@ -1,0 +1,322 @@
+"""改革探索力 — progress updates and achievements (SPEC §3.5–§3.6), revisioned per task."""
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import and_, func, or_, select
+from sqlmodel import Session
+
+from models import Achievement, Org, Pilot, ProgressRevision, ProgressTask, Role, utcnow
+from services.db import transactional
+from services.errors import PermissionDenied, ValidationError
+from services.flows import (
+    CANCELLED, PILOT_DISTRIBUTED, PROGRESS_CONFIRMED, PROGRESS_FLOW,
+)
+from services.identity import CurrentUser
+from services.review import DRAFT, RETURNED, Action
+
+IN_PROGRESS, COMPLETED = "推进中", "已完成"
+PROGRESS_STATUSES = [IN_PROGRESS, COMPLETED]
+OPEN_STATES = (DRAFT, RETURNED, "待区县审核", "待市级部门审核", "待市委改革办确认")
+NOTICE_WARNING = "印发通知、试点方案不属于制度性成果"
+FIELD_LABELS = {"progress_status": "推进状态", "acceptance_date": "验收时间",
+                "work_items": "已开展工作", "problems": "存在问题", "achievements": "试点成果"}
+
+
+@dataclass
+class AchievementInput:
+    name: str = ""
+    measures: str = ""
+    effects: str = ""
+
+    def cleaned(self) -> "AchievementInput":
+        return AchievementInput(self.name.strip(), self.measures.strip(), self.effects.strip())
+
+    def is_blank(self) -> bool:
+        return not (self.name.strip() or self.measures.strip() or self.effects.strip())
+
+
+@dataclass
+class ProgressInput:
+    progress_status: str = IN_PROGRESS
+    acceptance_date: date | None = None
+    work_items: list[str] = field(default_factory=list)
+    problems: str = ""
+    achievements: list[AchievementInput] = field(default_factory=list)
+
+
+def achievement_warning(name: str) -> str | None:
+    """Warn (never block) when an achievement looks like a notice or a plan."""
+    name = name.strip()
+    if name.startswith("印发") or name.endswith(("通知", "方案", "试点方案")):
+        return NOTICE_WARNING
+    return None
+
+
+def _validate(data: ProgressInput, *, submitting: bool, today: date) -> tuple[list[str], list]:
+    if data.progress_status not in PROGRESS_STATUSES:
+        raise ValidationError("请选择“推进状态”（推进中 / 已完成）")
+    if data.acceptance_date and data.acceptance_date > today:
+        raise ValidationError(f"“验收时间”{data.acceptance_date:%Y-%m-%d} 晚于今天，请按实际验收时间填写")
+    items = [i.strip() for i in data.work_items if i and i.strip()]
+    rows = [a.cleaned() for a in data.achievements if not a.is_blank()]
+    for n, row in enumerate(rows, start=1):
+        if not row.name:
+            raise ValidationError(f"第{n}条试点成果缺少“成果名称”")
+    if submitting:
+        if data.progress_status == COMPLETED and data.acceptance_date is None:
+            raise ValidationError("推进状态为“已完成”时必须填写“验收时间”")
+        if not items:
+            raise ValidationError("“已开展工作”至少填写一项（条目式列举具体工作）")
+        for n, row in enumerate(rows, start=1):
+            if not row.measures:
+                raise ValidationError(f"第{n}条试点成果“{row.name}”缺少“具体举措及解决问题”")
+    return items, rows
+
+
+def numbered(items: list[str]) -> str:
+    return "\n".join(f"{i}. {text}" for i, text in enumerate(items, start=1))
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+def _readable(actor: CurrentUser):
+    if actor.is_reform_office:
+        return ProgressRevision.status != DRAFT
+    if actor.is_department:
+        return and_(ProgressRevision.dept_id == actor.org_id,
+                    ProgressRevision.status.in_(["待市级部门审核", "待市委改革办确认",
+                                                 PROGRESS_CONFIRMED]))
+    return ProgressRevision.org_id == actor.org_id
+
+
+def get(session: Session, *, actor: CurrentUser, revision_id: int) -> ProgressRevision:
+    rev = session.execute(select(ProgressRevision).where(ProgressRevision.id == revision_id,
+                                                         _readable(actor))).scalars().first()
+    if rev is None:
+        raise PermissionDenied("该推进记录不存在或您无权查看")
+    return rev
+
+
+def achievements_of(session: Session, revision_id: int) -> list[Achievement]:
+    return list(session.execute(select(Achievement).where(Achievement.revision_id == revision_id)
+                                .order_by(Achievement.position, Achievement.id)).scalars())
+
+
+def work_items(rev: ProgressRevision) -> list[str]:
+    return json.loads(rev.work_items or "[]")
+
+
+def confirmed_revision(session: Session, task_id: int) -> ProgressRevision | None:
+    """The revision in force: the newest confirmed one."""
+    return session.execute(
+        select(ProgressRevision).where(ProgressRevision.task_id == task_id,
+                                       ProgressRevision.status == PROGRESS_CONFIRMED)
+        .order_by(ProgressRevision.revision_no.desc()).limit(1)).scalars().first()
+
+
+def open_revision(session: Session, task_id: int) -> ProgressRevision | None:
+    return session.execute(
+        select(ProgressRevision).where(ProgressRevision.task_id == task_id,
+                                       ProgressRevision.status.in_(OPEN_STATES))).scalars().first()
+
+
+def tasks(session: Session, *, actor: CurrentUser) -> list[dict]:
+    """The district's 推进任务 with the revision in force and the one being worked on."""
+    if not actor.is_district:
+        return []
+    rows = session.execute(
+        select(ProgressTask, Pilot, Org.name)
+        .join(Pilot, Pilot.id == ProgressTask.pilot_id).join(Org, Org.id == Pilot.dept_id)
+        .where(ProgressTask.org_id == actor.org_id, Pilot.status == PILOT_DISTRIBUTED)
+        .order_by(ProgressTask.id.desc())).all()
+    task_ids = [t.id for t, _, _ in rows]
+    revs: dict[int, list[ProgressRevision]] = {}
+    if task_ids:
+        for rev in session.execute(select(ProgressRevision)
+                                   .where(ProgressRevision.task_id.in_(task_ids))
+                                   .order_by(ProgressRevision.revision_no)).scalars():
+            revs.setdefault(rev.task_id, []).append(rev)
+    out = []
+    for task, pilot, dept in rows:
+        history = revs.get(task.id, [])
+        confirmed = [r for r in history if r.status == PROGRESS_CONFIRMED]
+        current = next((r for r in history if r.status in OPEN_STATES), None)
+        out.append({"task_id": task.id, "pilot_id": pilot.id, "试点名称": pilot.name,
+                    "文号": pilot.doc_number, "主管市级部门": dept,
+                    "现行推进状态": confirmed[-1].progress_status if confirmed else "未填报",
+                    "在办版本": f"第{current.revision_no}版（{current.status}）" if current else "",
+                    "open_revision_id": current.id if current else None,
+                    "confirmed_revision_id": confirmed[-1].id if confirmed else None,
+                    "推送时间": task.created_at})
+    return out
+
+
+def unreported_tasks(session: Session, *, actor: CurrentUser) -> list[dict]:
+    """Pushed tasks the district has not started reporting on (for the workbench)."""
+    return [t for t in tasks(session, actor=actor)
+            if t["open_revision_id"] is None and t["confirmed_revision_id"] is None]
+
+
+# --- the district clerk ------------------------------------------------------------------------
+
+def _task_for_clerk(session: Session, actor: CurrentUser, task_id: int) -> ProgressTask:
+    task = session.get(ProgressTask, task_id)
+    if task is None or not actor.is_district or task.org_id != actor.org_id \
+            or not actor.has(Role.CLERK):
+        raise PermissionDenied("只能由本区县录入员更新本区县的推进任务")
+    return task
+
+
+@transactional
+def start_revision(session: Session, *, actor: CurrentUser, task_id: int) -> ProgressRevision:
+    """A new draft revision, prefilled from the one in force (which stays in force)."""
+    task = _task_for_clerk(session, actor, task_id)
+    if (current := open_revision(session, task_id)) is not None:
+        raise ValidationError(f"已有正在办理的第{current.revision_no}版（{current.status}），"
+                              "请在该版本上继续")
+    pilot = session.get(Pilot, task.pilot_id)
+    if pilot.status != PILOT_DISTRIBUTED:
+        raise ValidationError("该试点尚未分发，不能更新推进状态")
+    base = confirmed_revision(session, task_id)
+    number = (session.execute(select(func.max(ProgressRevision.revision_no))
+                              .where(ProgressRevision.task_id == task_id)).scalar() or 0) + 1
+    rev = ProgressRevision(
+        org_id=task.org_id, status=DRAFT, created_by=actor.id, updated_by=actor.id,
+        task_id=task.id, pilot_id=pilot.id, dept_id=pilot.dept_id, title=pilot.name,
+        revision_no=number,
+        progress_status=base.progress_status if base else IN_PROGRESS,
+        acceptance_date=base.acceptance_date if base else None,
+        work_items=base.work_items if base else "[]", problems=base.problems if base else "")
+    session.add(rev)
+    session.flush()
+    if base is not None:
+        for a in achievements_of(session, base.id):
+            session.add(Achievement(revision_id=rev.id, position=a.position, name=a.name,
+                                    measures=a.measures, effects=a.effects))
+    PROGRESS_FLOW.record_event(session, rev, actor, role=Role.CLERK, action="create")
+    session.commit()
+    return rev
+
+
+def _achievement_rows(session: Session, revision_id: int) -> list[dict]:
+    return [{"成果名称": a.name, "具体举措及解决问题": a.measures, "具体成效": a.effects}
+            for a in achievements_of(session, revision_id)]
+
+
+@transactional
+def save(session: Session, *, actor: CurrentUser, revision_id: int, version: int,
+         data: ProgressInput, submit: bool = False, today: date | None = None
+         ) -> ProgressRevision:
+    """保存 (or 保存并上报) a revision with its work items and achievement rows."""
+    rev = get(session, actor=actor, revision_id=revision_id)
+    PROGRESS_FLOW.check(Action.SAVE, rev, actor, version)
+    items, rows = _validate(data, submitting=submit, today=today or date.today())
+    before = _achievement_rows(session, rev.id)
+    after = [{"成果名称": a.name, "具体举措及解决问题": a.measures, "具体成效": a.effects}
+             for a in rows]
+    extra = {}
+    if before != after:
+        extra["试点成果"] = [before, after]
+        for old in achievements_of(session, rev.id):
+            session.delete(old)
+        session.flush()
+        for pos, a in enumerate(rows):
+            session.add(Achievement(revision_id=rev.id, position=pos, name=a.name,
+                                    measures=a.measures, effects=a.effects))
+    values = {"progress_status": data.progress_status,
+              "acceptance_date": data.acceptance_date if data.progress_status == COMPLETED
+              else None,
+              "work_items": json.dumps(items, ensure_ascii=False),
+              "problems": data.problems.strip()}
+    rev = PROGRESS_FLOW.apply(session, record_id=rev.id, action=Action.SAVE, actor=actor,
+                              version=version, values=values, extra_changes=extra, commit=False)
+    if submit:
+        rev = PROGRESS_FLOW.apply(session, record_id=rev.id, action=Action.SUBMIT, actor=actor,
+                                  version=rev.version, commit=False)
+    session.commit()
+    return rev
+
+
+@transactional
+def act(session: Session, *, actor: CurrentUser, revision_id: int, action: Action,
+        version: int, comment: str = "", today: date | None = None) -> ProgressRevision:
+    """通过 / 驳回 / 撤回 / 作废 a revision; the office's 通过 puts it in force."""
+    rev = get(session, actor=actor, revision_id=revision_id)
+    if action is Action.SUBMIT:
+        _validate(ProgressInput(rev.progress_status, rev.acceptance_date, work_items(rev),
+                                rev.problems,
+                                [AchievementInput(a.name, a.measures, a.effects)
+                                 for a in achievements_of(session, rev.id)]),
+                  submitting=True, today=today or date.today())
+    rev = PROGRESS_FLOW.apply(session, record_id=rev.id, action=action, actor=actor,
+                              version=version, comment=comment, commit=False)
+    if rev.status == PROGRESS_CONFIRMED:
+        rev.confirmed_at = utcnow()
+        session.add(rev)
+    session.commit()
+    return rev
+
+
+# --- reviewers ---------------------------------------------------------------------------------
+
+def review_queue(session: Session, *, actor: CurrentUser) -> list[ProgressRevision]:
+    clauses = PROGRESS_FLOW.actionable_filter(actor, exclude=(Action.SAVE, Action.SUBMIT,
+                                                              Action.WITHDRAW, Action.CANCEL))
+    if not clauses:
+        return []
+    return list(session.execute(select(ProgressRevision).where(or_(*clauses))
+                                .order_by(ProgressRevision.updated_at)).scalars())
+
+
+def compare(session: Session, *, actor: CurrentUser, revision_id: int) -> dict:
+    """What a revision changes against the revision in force, field by field."""
+    rev = get(session, actor=actor, revision_id=revision_id)
+    base = confirmed_revision(session, rev.task_id)
+    if base is not None and base.id == rev.id:
+        base = None
+    fields = []
+    for key in ("progress_status", "acceptance_date", "problems"):
+        old = getattr(base, key) if base else None
+        new = getattr(rev, key)
+        fields.append({"字段": FIELD_LABELS[key], "现行版本": old or "", "本次填报": new or "",
+                       "changed": (old or "") != (new or "")})
+    old_items = work_items(base) if base else []
+    new_items = work_items(rev)
+    old_rows = {a.name: a for a in achievements_of(session, base.id)} if base else {}
+    new_rows = {a.name: a for a in achievements_of(session, rev.id)}
+    return {
+        "base_revision_no": base.revision_no if base else None,
+        "fields": fields,
+        "work_added": [i for i in new_items if i not in old_items],
+        "work_removed": [i for i in old_items if i not in new_items],
+        "achievements_added": [n for n in new_rows if n not in old_rows],
+        "achievements_removed": [n for n in old_rows if n not in new_rows],
+        "achievements_changed": [n for n in new_rows if n in old_rows and (
+            (new_rows[n].measures, new_rows[n].effects)
+            != (old_rows[n].measures, old_rows[n].effects))],
+    }
+
+
+def confirmed_achievements(session: Session, *, org_id: int | None = None) -> int:
+    """试点成果数: rows of the revisions in force (one row = one achievement)."""
+    latest = (select(ProgressRevision.task_id, func.max(ProgressRevision.revision_no).label("n"))
+              .where(ProgressRevision.status == PROGRESS_CONFIRMED)
+              .group_by(ProgressRevision.task_id).subquery())
+    query = (select(func.count(Achievement.id))
+             .join(ProgressRevision, ProgressRevision.id == Achievement.revision_id)
+             .join(latest, and_(latest.c.task_id == ProgressRevision.task_id,
+                                latest.c.n == ProgressRevision.revision_no)))
+    if org_id:
+        query = query.where(ProgressRevision.org_id == org_id)
+    return session.execute(query).scalar_one()
+
+
+def revision_list(session: Session, *, actor: CurrentUser, task_id: int) -> list[dict]:
+    revs = session.execute(select(ProgressRevision).where(ProgressRevision.task_id == task_id,
+                                                          _readable(actor))
+                           .order_by(ProgressRevision.revision_no.desc())).scalars().all()
+    return [{"id": r.id, "版本": f"第{r.revision_no}版", "状态": r.status,
+             "推进状态": r.progress_status, "验收时间": r.acceptance_date,
+             "确认时间": r.confirmed_at, "更新时间": r.updated_at}
+            for r in revs if r.status != CANCELLED or r.org_id == actor.org_id]
