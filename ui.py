@@ -19,8 +19,28 @@ APP_TITLE = "区县改革报表填报系统"
 # page file, title, url, roles that may open it (None = every logged-in user), menu section
 PAGES = [
     ("pages/workbench.py", "业务工作台", "workbench", None, "工作台"),
+    ("pages/pilot_entry.py", "试点项目录入", "pilot-entry", {Role.CLERK}, "改革探索力"),
+    ("pages/pilot_review.py", "试点项目审核", "pilot-review", {Role.REVIEWER, Role.CLERK},
+     "改革探索力"),
+    ("pages/progress_update.py", "试点推进状态更新", "progress-update", {Role.CLERK},
+     "改革探索力"),
+    ("pages/progress_review.py", "试点推进审核", "progress-review", {Role.REVIEWER, Role.CLERK},
+     "改革探索力"),
+    ("pages/pilot_list.py", "试点项目清单", "pilot-list", None, "改革探索力"),
     ("pages/users.py", "用户管理", "users", {Role.ADMIN}, "系统管理"),
 ]
+# Which org kinds each page serves (pages not listed serve every kind).
+PAGE_ORG_KINDS = {
+    "pages/pilot_entry.py": {"district"},
+    "pages/pilot_review.py": {"district", "department"},
+    "pages/progress_update.py": {"district"},
+    "pages/progress_review.py": {"district", "department", "reform_office"},
+}
+PAGE_ROLES_BY_KIND = {  # a department's clerk reviews; a district's clerk does not
+    ("pages/pilot_review.py", "district"): {Role.REVIEWER},
+    ("pages/progress_review.py", "district"): {Role.REVIEWER},
+    ("pages/progress_review.py", "reform_office"): {Role.REVIEWER},
+}
 
 
 @st.cache_resource(show_spinner="正在准备数据库…")
@@ -180,10 +200,19 @@ def authenticate() -> CurrentUser:
     return current
 
 
+def may_open(user: CurrentUser, path: str) -> bool:
+    """Whether the page at `path` belongs in this user's menu."""
+    entry = next(p for p in PAGES if p[0] == path)
+    roles = PAGE_ROLES_BY_KIND.get((path, user.org_kind), entry[3])
+    kinds = PAGE_ORG_KINDS.get(path)
+    return (roles is None or bool(user.roles & {r.value for r in roles})) and \
+        (kinds is None or user.org_kind in kinds)
+
+
 def navigation(user: CurrentUser):
     sections: dict[str, list] = {}
     for path, title, url, roles, section in PAGES:
-        if roles is None or user.roles & {r.value for r in roles}:
+        if may_open(user, path):
             sections.setdefault(section, []).append(
                 st.Page(path, title=title, url_path=url, default=path == PAGES[0][0]))
     return st.navigation(sections)
@@ -201,16 +230,66 @@ def sidebar(user: CurrentUser) -> None:
                   on_click=lambda: st.session_state.update(logout_requested=True))
 
 
-def require_user(*roles: Role) -> CurrentUser:
-    """Page guard: the user resolved by the entrypoint, with one of `roles` if given."""
+def require_user(*roles: Role, page: str | None = None) -> CurrentUser:
+    """Page guard: the user resolved by the entrypoint, allowed on `page` / with `roles`."""
     user: CurrentUser | None = st.session_state.get("current_user")
     if user is None:
         st.warning("请先登录。")
         st.stop()
-    if roles and not user.has(*roles):
+    if (roles and not user.has(*roles)) or (page and not may_open(user, page)):
         st.error("您没有访问此页面的权限。")
         st.stop()
     return user
+
+
+def open_record(page: str, key: str, record_id: int) -> None:
+    """Jump to `page` with a record preselected (the page reads and clears the key)."""
+    st.session_state[key] = record_id
+    st.switch_page(page)
+
+
+def history(record_type: str, record_id: int) -> None:
+    """审核记录 of a record, oldest first, with changed fields old→new."""
+    from models import ROLE_LABELS as labels
+    from services import review
+    with db.session_scope() as session:
+        events = review.history(session, record_type=record_type, record_id=record_id)
+    names = {**review.ACTION_LABELS, "create": "创建", "add_district": "增加涉及区县"}
+    rows = []
+    for e in events:
+        changes = "；".join(f"{k}：{_short(old)} → {_short(new)}"
+                           for k, (old, new) in e["changes"].items())
+        rows.append({"时间": accounts.local_time(e["time"]), "单位": e["org"],
+                     "操作人": e["actor"], "角色": labels.get(Role(e["role"]), e["role"])
+                     if e["role"] in set(Role) else e["role"],
+                     "操作": names.get(e["action"], e["action"]),
+                     "状态变化": f"{e['from'] or '—'} → {e['to']}", "意见": e["comment"],
+                     "修改内容": changes})
+    with st.expander(f"审核记录（{len(rows)}）"):
+        table(rows)
+        excel_button(rows, filename=f"审核记录-{record_type}-{record_id}.xlsx",
+                     key=f"hist-xlsx-{record_type}-{record_id}")
+
+
+def _short(value) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def attachments(items, *, key: str) -> None:
+    """Download buttons keeping the original file names (never rendered inline)."""
+    from services import files
+    if not items:
+        st.caption("（无附件）")
+    for att in items:
+        st.download_button(f"⬇ {att.purpose}：{att.original_name}", data=files.content(att),
+                           file_name=att.original_name, mime=files.mime_of(att),
+                           key=f"{key}-att-{att.id}")
+
+
+def reject_reason(key: str) -> str:
+    return st.text_area("驳回原因", key=key, placeholder="请写明需要修改的内容（不少于5个字）",
+                        height=80)
 
 
 def change_password_form(user: CurrentUser) -> None:

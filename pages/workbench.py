@@ -16,18 +16,41 @@ with db.session_scope() as session:
 returned = [t for t in todos if t.kind == "退回修改"]
 pending = [t for t in todos if t.kind == "待我审核"]
 drafts = [t for t in todos if t.kind == "草稿"]
-cols = st.columns(4)
+tasks = [t for t in todos if t.kind == "推进任务"]
+cols = st.columns(5)
 cols[0].metric("退回修改", len(returned))
 cols[1].metric("待我审核", len(pending))
-cols[2].metric("草稿", len(drafts))
-cols[3].metric("未读消息", unread)
+cols[2].metric("推进任务", len(tasks))
+cols[3].metric("草稿", len(drafts))
+cols[4].metric("未读消息", unread)
 
 todo_tab, message_tab, password_tab = st.tabs(["待办事项", f"消息通知（{unread}）", "修改密码"])
 
+def target(item) -> tuple[str, str, int]:
+    """The page that opens a to-do, and the session key that preselects its record."""
+    if item.module == "task":
+        return "pages/progress_update.py", "open_task", item.record_id
+    editing = item.kind in ("草稿", "退回修改")
+    if item.module == "pilot":
+        return ("pages/pilot_entry.py" if editing else "pages/pilot_review.py",
+                "open_pilot", item.record_id)
+    return ("pages/progress_update.py" if editing else "pages/progress_review.py",
+            "open_revision", item.record_id)
+
+
 with todo_tab:
-    for item in returned:
-        st.error(f"**【{item.module_label}】{item.title}** 已被驳回，请修改后重新上报。  \n"
-                 f"驳回原因：{item.reason or '（未记录）'}")
+    if not todos:
+        st.success("暂无待办事项")
+    for n, item in enumerate(todos[:30]):
+        with st.container(border=True):
+            left, right = st.columns([6, 1])
+            left.markdown(f"**【{item.kind}】{item.module_label}：{item.title}**  \n"
+                          f"{item.org_name} · {item.status} · "
+                          f"{accounts.local_time(item.updated_at)}")
+            if item.kind == "退回修改":
+                left.error(f"驳回原因：{item.reason or '（未记录）'}")
+            if right.button("打开", key=f"open-{n}", use_container_width=True):
+                ui.open_record(*target(item))
     rows = [{"类别": t.kind, "模块": t.module_label, "名称": t.title, "状态": t.status,
              "单位": t.org_name, "驳回原因": t.reason,
              "更新时间": accounts.local_time(t.updated_at)} for t in todos]

@@ -320,3 +320,18 @@ def revision_list(session: Session, *, actor: CurrentUser, task_id: int) -> list
              "推进状态": r.progress_status, "验收时间": r.acceptance_date,
              "确认时间": r.confirmed_at, "更新时间": r.updated_at}
             for r in revs if r.status != CANCELLED or r.org_id == actor.org_id]
+
+
+def in_force_for_pilot(session: Session, *, actor: CurrentUser, pilot_id: int
+                       ) -> list[tuple[int, ProgressRevision, list[Achievement]]]:
+    """Per district, the confirmed revision in force of a pilot (as far as the actor may read)."""
+    latest = (select(ProgressRevision.task_id, func.max(ProgressRevision.revision_no).label("n"))
+              .where(ProgressRevision.pilot_id == pilot_id,
+                     ProgressRevision.status == PROGRESS_CONFIRMED)
+              .group_by(ProgressRevision.task_id).subquery())
+    revs = session.execute(
+        select(ProgressRevision)
+        .join(latest, and_(latest.c.task_id == ProgressRevision.task_id,
+                           latest.c.n == ProgressRevision.revision_no))
+        .where(_readable(actor)).order_by(ProgressRevision.org_id)).scalars().all()
+    return [(r.org_id, r, achievements_of(session, r.id)) for r in revs]

@@ -231,3 +231,13 @@ def test_review_queues_per_stage(session, w, rev):
     assert progress.review_queue(session, actor=w.dept_clerk) == []
     assert progress.review_queue(session, actor=w.qj_reviewer) == []
     assert progress.review_queue(session, actor=w.office) == []
+
+
+def test_in_force_revisions_are_visible_per_reader(session, w, rev):
+    confirmed = walk(session, w, rev)
+
+    office = progress.in_force_for_pilot(session, actor=w.office, pilot_id=confirmed.pilot_id)
+    other = progress.in_force_for_pilot(session, actor=w.qj_clerk, pilot_id=confirmed.pilot_id)
+
+    assert [(org, r.id, len(a)) for org, r, a in office] == [(w.wanzhou, confirmed.id, 2)]
+    assert other == []

@@ -1,0 +1,51 @@
+"""试点项目清单: every pilot the user may read, with filters, Excel export and details."""
+from datetime import date
+
+import streamlit as st
+
+import ui
+from models import OrgKind
+from pages._pilot_form import pilot_facts
+from pages._progress_parts import revision_view
+from services import db, orgs, pilots, progress
+
+user = ui.require_user()
+st.title("试点项目清单")
+with db.session_scope() as s:
+    districts = orgs.all_orgs(s, OrgKind.DISTRICT)
+    departments = orgs.all_orgs(s, OrgKind.DEPARTMENT)
+names = {o.id: o.name for o in districts + departments}
+
+c = st.columns(4)
+district = c[0].selectbox("区县", [None] + [d.id for d in districts], key="f-district",
+                          format_func=lambda i: "全部区县" if i is None else names[i])
+dept = c[1].selectbox("主管市级部门", [None] + [d.id for d in departments], key="f-dept",
+                      format_func=lambda i: "全部部门" if i is None else names[i])
+status = c[2].selectbox("状态", [None] + pilots.STATUSES, key="f-status",
+                        format_func=lambda v: "全部状态" if v is None else v)
+year = c[3].selectbox("年度", [None] + list(range(date.today().year, 2022, -1)), key="f-year",
+                      format_func=lambda v: "全部年度" if v is None else f"{v}年")
+with db.session_scope() as s:
+    rows = pilots.search(s, actor=user, district_id=district, dept_id=dept, status=status,
+                         year=year)
+st.caption(f"共 {len(rows)} 个试点")
+ui.table(rows)
+ui.excel_button(rows, filename="试点项目清单.xlsx", key="list-xlsx")
+
+choices = {r["id"]: f"{r['试点名称']}（{r['文号']}，{r['状态']}）" for r in rows}
+picked = st.selectbox("查看试点详情", list(choices), format_func=choices.get, index=None,
+                      placeholder="请选择", key="list-pick")
+if picked is None:
+    st.stop()
+with db.session_scope() as s:
+    p = pilots.get(s, actor=user, pilot_id=picked)
+    involved = sorted(pilots.district_ids(s, p.id))
+    evidence = pilots.evidence(s, actor=user, pilot_id=p.id)
+    in_force = progress.in_force_for_pilot(s, actor=user, pilot_id=p.id)
+pilot_facts(p, dept_name=names[p.dept_id], creator=names[p.org_id],
+            involved=[names[i] for i in involved])
+ui.attachments(evidence, key=f"l{p.id}")
+for org_id, rev, achievements in in_force:
+    with st.expander(f"{names[org_id]}：{rev.progress_status}（第{rev.revision_no}版，已确认）"):
+        revision_view(rev, achievements)
+ui.history("pilot", p.id)

@@ -1,0 +1,81 @@
+"""试点推进审核: district reviewer → department (录入员/审核员) → 市委改革办 审核员 confirms."""
+import pandas as pd
+import streamlit as st
+
+import ui
+from pages._progress_parts import revision_view
+from models import Pilot
+from services import db, orgs, progress
+from services.errors import DomainError
+from services.review import Action
+
+PAGE = "pages/progress_review.py"
+user = ui.require_user(page=PAGE)
+st.title("试点推进审核")
+if msg := st.session_state.pop("pr_flash", None):
+    st.success(msg)
+
+with db.session_scope() as s:
+    queue = progress.review_queue(s, actor=user)
+    org_names = {o.id: o.name for o in orgs.all_orgs(s)}
+rows = [{"id": r.id, "区县": org_names[r.org_id], "试点名称": r.title,
+         "版本": f"第{r.revision_no}版", "状态": r.status, "推进状态": r.progress_status,
+         "提交时间": r.updated_at} for r in queue]
+st.caption(f"待我审核：{len(rows)} 条")
+ui.table(rows)
+ui.excel_button(rows, filename="试点推进待审核.xlsx", key="pr-xlsx")
+choices = {r["id"]: f"{r['区县']}｜{r['试点名称']}（{r['版本']}，{r['状态']}）" for r in rows}
+preselect = st.session_state.pop("open_revision", None)
+picked = st.selectbox("选择待审核记录", list(choices), format_func=choices.get, key="pr-pick",
+                      index=list(choices).index(preselect) if preselect in choices else
+                      (0 if choices else None))
+rev = next((r for r in queue if r.id == picked), None)
+if rev is None:
+    st.stop()
+
+with db.session_scope() as s:
+    achievements = progress.achievements_of(s, rev.id)
+    diff = progress.compare(s, actor=user, revision_id=rev.id)
+    pilot = s.get(Pilot, rev.pilot_id)
+
+st.markdown(f"**试点**：{pilot.name}（{pilot.doc_number}）　**区县**：{org_names[rev.org_id]}")
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("本次填报")
+    revision_view(rev, achievements)
+with right:
+    base = diff["base_revision_no"]
+    st.subheader(f"与现行版本（第{base}版）比较" if base else "首次填报（无现行版本）")
+    frame = pd.DataFrame(diff["fields"])
+    st.dataframe(frame.drop(columns=["changed"]).style.apply(
+        lambda row: ["background-color: #FFF3CD" if frame.loc[row.name, "changed"] else ""
+                     for _ in row], axis=1), hide_index=True, use_container_width=True)
+    for label, items, color in (("新增工作", diff["work_added"], "green"),
+                                ("删除工作", diff["work_removed"], "red"),
+                                ("新增成果", diff["achievements_added"], "green"),
+                                ("删除成果", diff["achievements_removed"], "red"),
+                                ("修改成果", diff["achievements_changed"], "orange")):
+        for item in items:
+            st.markdown(f":{color}[{label}：{item}]")
+    if base and not any(f["changed"] for f in diff["fields"]) and not any(
+            diff[k] for k in diff if k not in ("fields", "base_revision_no")):
+        st.caption("与现行版本相比没有变化")
+
+reason = ui.reject_reason(f"pr-reason-{rev.id}")
+c1, c2, _ = st.columns([1, 1, 3])
+if rev.status == "待市委改革办确认":
+    st.caption("市委改革办通过后即为已确认版本，驾驶舱按此统计。")
+for col, action, text, kwargs in ((c1, Action.APPROVE, "通过", {}),
+                                  (c2, Action.REJECT, "驳回", {"comment": reason})):
+    if col.button(text, type="primary" if action is Action.APPROVE else "secondary",
+                  use_container_width=True, key=f"pr-{action}"):
+        try:
+            with st.spinner("正在处理…"), db.session_scope() as s:
+                progress.act(s, actor=user, revision_id=rev.id, action=action,
+                             version=rev.version, **kwargs)
+            st.session_state["pr_flash"] = "已驳回，退回区县录入员修改" if action is Action.REJECT \
+                else "已通过"
+            st.rerun()
+        except DomainError as exc:
+            st.error(str(exc))
+ui.history("progress", rev.id)

@@ -1,0 +1,104 @@
+"""试点推进状态更新 (区县录入员): pushed tasks, revisions, work items and achievements."""
+from datetime import date
+
+import streamlit as st
+
+import ui
+from models import Role
+from pages._progress_parts import achievement_rows, revision_view, work_list
+from services import db, progress
+from services.errors import DomainError
+from services.flows import PROGRESS_FLOW
+from services.guidance import HELP, PROGRESS
+from services.progress import COMPLETED, PROGRESS_STATUSES, AchievementInput, ProgressInput
+from services.review import Action, last_rejection
+
+PAGE = "pages/progress_update.py"
+user = ui.require_user(Role.CLERK, page=PAGE)
+st.title("试点推进状态更新")
+with st.expander("填写说明（操作说明及规范）"):
+    st.markdown(PROGRESS)
+if msg := st.session_state.pop("progress_flash", None):
+    st.success(msg)
+
+
+def run(fn, success: str, **kwargs) -> None:
+    try:
+        with st.spinner("正在处理…"), db.session_scope() as s:
+            fn(s, actor=user, **kwargs)
+        st.session_state["progress_flash"] = success
+        st.rerun()
+    except DomainError as exc:
+        st.error(str(exc))
+
+
+with db.session_scope() as s:
+    tasks = progress.tasks(s, actor=user)
+ui.table([{k: v for k, v in t.items() if not k.endswith("_id")} for t in tasks])
+ui.excel_button([{k: v for k, v in t.items() if not k.endswith("_id")} for t in tasks],
+                filename="推进任务.xlsx", key="tasks-xlsx")
+choices = {t["task_id"]: f"{t['试点名称']}（{t['现行推进状态']}）" for t in tasks}
+preselect = st.session_state.pop("open_task", None)
+if (revision := st.session_state.pop("open_revision", None)) is not None:
+    preselect = next((t["task_id"] for t in tasks if t["open_revision_id"] == revision), None)
+task_id = st.selectbox("选择推进任务", list(choices), format_func=choices.get, key="task-pick",
+                       index=list(choices).index(preselect) if preselect in choices else None,
+                       placeholder="请选择要更新的试点")
+task = next((t for t in tasks if t["task_id"] == task_id), None)
+if task is None:
+    st.stop()
+
+with db.session_scope() as s:
+    confirmed = progress.confirmed_revision(s, task_id)
+    current = progress.open_revision(s, task_id)
+    confirmed_rows = progress.achievements_of(s, confirmed.id) if confirmed else []
+    current_rows = progress.achievements_of(s, current.id) if current else []
+    rejection = last_rejection(s, record_type="progress", record_id=current.id) \
+        if current is not None and current.status == "退回修改" else None
+    actions = PROGRESS_FLOW.available_actions(current, user) if current else []
+
+if confirmed is not None:
+    with st.expander(f"现行版本：第{confirmed.revision_no}版（已确认，驾驶舱按此统计）",
+                     expanded=current is None):
+        revision_view(confirmed, confirmed_rows)
+if current is None:
+    label = "更新推进情况（在现行版本基础上修改）" if confirmed else "开始填报推进情况"
+    if st.button(label, type="primary"):
+        run(progress.start_revision, "已创建新版本，请填写后保存并上报", task_id=task_id)
+    st.stop()
+
+st.subheader(f"第{current.revision_no}版（{current.status}）")
+if rejection is not None:
+    st.error(f"已被驳回：{rejection.comment}")
+if Action.SAVE not in actions:
+    revision_view(current, current_rows)
+    if Action.WITHDRAW in actions and st.button("撤回"):
+        run(progress.act, "已撤回为草稿", revision_id=current.id, action=Action.WITHDRAW,
+            version=current.version)
+    ui.history("progress", current.id)
+    st.stop()
+
+key = f"rev{current.id}v{current.version}"
+status = st.radio("推进状态", PROGRESS_STATUSES, horizontal=True, key=f"{key}-status",
+                  index=PROGRESS_STATUSES.index(current.progress_status), help=HELP["推进状态"])
+accepted = None
+if status == COMPLETED:
+    accepted = st.date_input("验收时间", value=current.acceptance_date, key=f"{key}-accepted",
+                             max_value=date.today(), format="YYYY-MM-DD", help=HELP["验收时间"])
+items = work_list(f"{key}-items", progress.work_items(current))
+problems = st.text_area("存在问题", value=current.problems, key=f"{key}-problems",
+                        help=HELP["存在问题"], placeholder="聚焦体制机制问题、政策法规问题等")
+rows = achievement_rows(f"{key}-ach", [AchievementInput(a.name, a.measures, a.effects)
+                                       for a in current_rows])
+data = ProgressInput(progress_status=status, acceptance_date=accepted, work_items=items,
+                     problems=problems, achievements=rows)
+c = st.columns(4)
+if c[0].button("保存", use_container_width=True):
+    run(progress.save, "已保存", revision_id=current.id, version=current.version, data=data)
+if c[1].button("保存并上报", type="primary", use_container_width=True):
+    run(progress.save, "已上报，等待区县审核员审核", revision_id=current.id,
+        version=current.version, data=data, submit=True)
+if Action.CANCEL in actions and c[2].button("作废本版本", use_container_width=True):
+    run(progress.act, "已作废本版本", revision_id=current.id, action=Action.CANCEL,
+        version=current.version)
+ui.history("progress", current.id)

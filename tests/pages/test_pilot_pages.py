@@ -1,0 +1,64 @@
+"""Pilot pages render for every role that may open them, and are absent for the others."""
+import pytest
+
+from tests.pages.conftest import logged_in
+
+PAGES = {
+    "pages/pilot_entry.py": ("试点项目录入", {"13800000101", "13800000201"}),
+    "pages/pilot_review.py": ("试点项目审核", {"13800000102", "13800000202", "13900000101",
+                                         "13900000102", "13900000201", "13900000202"}),
+    "pages/progress_update.py": ("试点推进状态更新", {"13800000101", "13800000201"}),
+    "pages/progress_review.py": ("试点推进审核", {"13800000102", "13800000202", "13900000101",
+                                            "13900000102", "13900000201", "13900000202",
+                                            "13700000101", "13700000102"}),
+    "pages/pilot_list.py": ("试点项目清单", None),
+}
+DEMO = ["13800000000", "13800000101", "13800000102", "13800000103", "13800000201",
+        "13800000202", "13800000203", "13900000101", "13900000102", "13900000201",
+        "13900000202", "13700000101", "13700000102", "13700000103"]
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+@pytest.mark.parametrize("phone", DEMO)
+def test_page_renders_for_allowed_roles_and_is_absent_otherwise(app_db, page, phone):
+    title, allowed = PAGES[page]
+    at = logged_in(phone).run()
+
+    if allowed is None or phone in allowed:
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        assert at.title[0].value == title
+    else:
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(page)
+
+
+def test_entry_form_carries_the_spec_labels(app_db):
+    at = logged_in("13800000101").run()
+
+    at.switch_page("pages/pilot_entry.py").run()
+
+    labels = {w.label for w in at.text_input} | {w.label for w in at.selectbox} | \
+        {w.label for w in at.multiselect} | {w.label for w in at.text_area} | \
+        {w.label for w in at.date_input}
+    assert {"试点名称", "文号", "文件依据", "涉及区县", "主管市级部门", "部署层级", "试点范围依据",
+            "试点内容及任务", "完成时间", "批次"} <= labels
+    assert {"保存", "保存并上报"} <= {b.label for b in at.button}
+
+
+def test_city_scope_shows_the_refusal_as_soon_as_it_is_chosen(app_db):
+    at = logged_in("13800000101").run()
+    at.switch_page("pages/pilot_entry.py").run()
+
+    at.selectbox(key="new-scope").select("国家文件明确范围为“重庆市”").run()
+
+    assert any("不纳入填报范围" in e.value for e in at.error)
+
+
+def test_naming_hint_appears_while_typing(app_db):
+    at = logged_in("13800000101").run()
+    at.switch_page("pages/pilot_entry.py").run()
+
+    at.text_input(key="new-name").input("数字乡村建设").run()
+
+    assert any("试点名称一般应为" in w.value for w in at.warning)
