@@ -52,17 +52,22 @@ def run(action, **kwargs) -> bool:
     return False
 
 
+if msg := st.session_state.pop("entry_flash", None):
+    st.success(msg)
 new_tab, mine_tab = st.tabs(["新建试点", "本区县试点"])
 with new_tab:
-    data, uploads = pilot_form("new", pilot=None, districts=districts, departments=departments,
+    generation = st.session_state.setdefault("new_form_gen", 0)  # a fresh form after success
+    data, uploads = pilot_form(f"new{generation}", pilot=None, districts=districts, departments=departments,
                                involved={user.org_id}, own_org_id=user.org_id)
     c1, c2, _ = st.columns([1, 1, 3])
-    if c1.button("保存", key="new-save", use_container_width=True):
-        if run(pilots.create, data=data, uploads=uploads):
-            st.success("已保存为草稿，可在“本区县试点”中继续修改或上报")
-    if c2.button("保存并上报", key="new-submit", type="primary", use_container_width=True):
-        if run(pilots.create, data=data, uploads=uploads, submit=True):
-            st.success("已上报，等待区县审核员审核")
+    for col, submit, done in ((c1, False, "已保存为草稿，可在“本区县试点”中继续修改或上报"),
+                              (c2, True, f"“{data.name}”已上报，等待区县审核员审核")):
+        if col.button("保存并上报" if submit else "保存", key=f"new-{submit}",
+                      type="primary" if submit else "secondary", use_container_width=True):
+            if run(pilots.create, data=data, uploads=uploads, submit=submit):
+                st.session_state["entry_flash"] = done
+                st.session_state["new_form_gen"] = generation + 1
+                st.rerun()
     offer_join_request()
 
 with mine_tab:

@@ -37,6 +37,7 @@ def server(tmp_path_factory):
          "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
+    server_data_dirs[url] = data
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -77,3 +78,22 @@ def login(page, url: str, phone: str, password: str) -> None:
     page.get_by_label("密码", exact=True).fill(password)
     page.get_by_role("button", name="登录").click()
     settle(page)
+
+
+@pytest.fixture(scope="module")
+def server_with_passwords(server):
+    """The demo users past their first login, all with the password Passw0rd1."""
+    from sqlalchemy import create_engine, update
+
+    from models import User
+    from services.passwords import hash_password
+    data_dir = server_data_dirs[server]
+    engine = create_engine(f"sqlite:///{data_dir / 'reform.db'}")
+    with engine.begin() as conn:
+        conn.execute(update(User).values(must_change_password=False,
+                                         password_hash=hash_password("Passw0rd1")))
+    engine.dispose()
+    return server
+
+
+server_data_dirs: dict[str, Path] = {}

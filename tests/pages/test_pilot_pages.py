@@ -50,7 +50,7 @@ def test_city_scope_shows_the_refusal_as_soon_as_it_is_chosen(app_db):
     at = logged_in("13800000101").run()
     at.switch_page("pages/pilot_entry.py").run()
 
-    at.selectbox(key="new-scope").select("国家文件明确范围为“重庆市”").run()
+    at.selectbox(key="new0-scope").select("国家文件明确范围为“重庆市”").run()
 
     assert any("不纳入填报范围" in e.value for e in at.error)
 
@@ -59,6 +59,6 @@ def test_naming_hint_appears_while_typing(app_db):
     at = logged_in("13800000101").run()
     at.switch_page("pages/pilot_entry.py").run()
 
-    at.text_input(key="new-name").input("数字乡村建设").run()
+    at.text_input(key="new0-name").input("数字乡村建设").run()
 
     assert any("试点名称一般应为" in w.value for w in at.warning)

@@ -1,0 +1,82 @@
+"""The pilot creation chain in a real browser, as the demo users would do it."""
+import pytest
+
+from tests.e2e.conftest import login, settle
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "Passw0rd1"
+
+
+def choose(page, label: str, option: str) -> None:
+    page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    settle(page)
+
+
+def fill(page, label: str, value: str) -> None:
+    page.get_by_label(label, exact=True).fill(value)
+    settle(page)
+
+
+def logout(page) -> None:
+    page.get_by_role("button", name="退出登录").click()
+    settle(page)
+
+
+def test_pilot_goes_from_district_clerk_to_distribution_and_reaches_qianjiang(
+        server_with_passwords, browser, tmp_path):
+    url = server_with_passwords
+    pdf = tmp_path / "国家文件.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+
+    # 万州区录入员 creates and submits
+    login(page, url, "13800000101", PASSWORD)
+    page.get_by_role("link", name="试点项目录入").click()
+    settle(page)
+    fill(page, "试点名称", "数字乡村改革试点")
+    choose(page, "部署层级", "中办国办")
+    fill(page, "文件依据", "关于开展数字乡村试点的通知")
+    fill(page, "文号", "国办发〔2023〕12号")
+    page.get_by_role("group", name="完成时间").get_by_role("spinbutton").first.click()
+    page.keyboard.type("20261231")
+    settle(page)
+    fill(page, "试点内容及任务", "开展数字乡村改革，建立健全数据共享机制")
+    choose(page, "主管市级部门", "市发展改革委")
+    page.get_by_test_id("stFileUploader").filter(has_text="国家文件") \
+        .locator("input[type=file]").set_input_files(str(pdf))
+    settle(page)
+    page.get_by_role("button", name="保存并上报").first.click()
+    settle(page)
+    page.get_by_text("已上报，等待区县审核员审核").wait_for()
+    logout(page)
+
+    # 万州区审核员 通过
+    login(page, url, "13800000102", PASSWORD)
+    page.get_by_role("link", name="试点项目审核").click()
+    settle(page)
+    page.get_by_text("数字乡村改革试点").first.wait_for()
+    page.get_by_role("button", name="通过").click()
+    settle(page)
+    page.get_by_text("已通过，已提交主管市级部门确认").wait_for()
+    logout(page)
+
+    # 市发展改革委录入员 adds 黔江区 and 确认分发
+    login(page, url, "13900000101", PASSWORD)
+    page.get_by_role("link", name="试点项目审核").click()
+    settle(page)
+    page.get_by_test_id("stMultiSelect").filter(has_text="涉及区县").locator("input").click()
+    page.keyboard.type("黔江")
+    page.get_by_role("option", name="黔江区", exact=True).click()
+    page.keyboard.press("Escape")
+    settle(page)
+    page.get_by_role("button", name="确认分发").click()
+    settle(page)
+    page.get_by_text("已确认分发，推进任务已推送到涉及区县").wait_for()
+    logout(page)
+
+    # 黔江区录入员 sees the pushed task on 业务工作台
+    login(page, url, "13800000201", PASSWORD)
+    page.get_by_role("heading", name="业务工作台").wait_for()
+    page.get_by_text("【推进任务】试点推进任务：数字乡村改革试点").wait_for()
+    page.close()
