@@ -3,7 +3,7 @@ import streamlit as st
 
 import ui
 
-st.set_page_config(page_title=ui.APP_TITLE, page_icon="📋", layout="wide")
+st.set_page_config(page_title=ui.APP_TITLE, layout="wide")
 ui.bootstrap()
 user = ui.authenticate()
 page = ui.navigation(user)

@@ -101,7 +101,6 @@ def _login_form(auth: stauth.Authenticate):
         st.error(str(exc))
         return None
     _sign_in(user, time.time())
-    auth.cookie_controller.set_cookie()  # drawn in this run: no rerun may follow it
     return user
 
 
@@ -172,6 +171,9 @@ def authenticate() -> CurrentUser:
     """
     auth = _authenticator()
     if st.session_state.pop("logout_requested", False):
+        if st.session_state.get("username"):
+            with db.session_scope() as session:
+                accounts.log_out(session, phone=st.session_state["username"])
         _sign_out(auth, "您已退出登录。")
     _restore_from_cookie(auth)
     checked = _checked_session(auth)
@@ -181,6 +183,9 @@ def authenticate() -> CurrentUser:
             if _login_form(auth) is None:
                 st.stop()
         box.empty()
+        # The cookie is written by a component drawn in this run, outside the emptied box;
+        # no rerun may follow it in this run.
+        auth.cookie_controller.set_cookie()
         checked = _checked_session(auth)
         if checked is None:
             _login_then_stop(auth)
@@ -225,7 +230,7 @@ def sidebar(user: CurrentUser) -> None:
         st.markdown(f"**{user.name}**  \n{user.org_name} · "
                     f"{'、'.join(ROLE_LABELS[Role(r)] for r in sorted(user.roles))}")
         if unread:
-            st.caption(f"🔔 未读消息 {unread} 条（见业务工作台）")
+            st.caption(f"未读消息 {unread} 条（见业务工作台）")
         st.button("退出登录", key="logout_button", use_container_width=True,
                   on_click=lambda: st.session_state.update(logout_requested=True))
 

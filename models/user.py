@@ -32,6 +32,8 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=100)
     must_change_password: bool = Field(default=True)
     password_changed_at: datetime = Field(default_factory=utcnow)
+    # Sessions (and login cookies) issued before this moment no longer count: set on 退出登录.
+    sessions_valid_after: datetime = Field(default_factory=utcnow)
     failed_logins: int = Field(default=0)
     locked_until: Optional[datetime] = Field(default=None)
     disabled: bool = Field(default=False)

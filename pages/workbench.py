@@ -17,12 +17,11 @@ returned = [t for t in todos if t.kind == "退回修改"]
 pending = [t for t in todos if t.kind == "待我审核"]
 drafts = [t for t in todos if t.kind == "草稿"]
 tasks = [t for t in todos if t.kind == "推进任务"]
-cols = st.columns(5)
-cols[0].metric("退回修改", len(returned))
-cols[1].metric("待我审核", len(pending))
-cols[2].metric("推进任务", len(tasks))
-cols[3].metric("草稿", len(drafts))
-cols[4].metric("未读消息", unread)
+# One compact line of counts: it stays one line on a phone, unlike five metric cards.
+counts = (("red", "退回修改", len(returned)), ("orange", "待我审核", len(pending)),
+          ("blue", "推进任务", len(tasks)), ("gray", "草稿", len(drafts)),
+          ("violet", "未读消息", unread))
+st.markdown(" ".join(f":{color}-badge[{label} **{n}**]" for color, label, n in counts))
 
 todo_tab, message_tab, password_tab = st.tabs(["待办事项", f"消息通知（{unread}）", "修改密码"])
 

@@ -87,10 +87,20 @@ def check_session(session: Session, *, phone: str, issued_at: float,
         raise SessionExpired("账号已停用或不存在，请重新登录")
     if user.locked_until and user.locked_until > now:
         raise SessionExpired("账号已锁定，请稍后重新登录")
-    changed = user.password_changed_at.timestamp()
-    if issued_at + 1e-3 < changed:
+    if issued_at + 1e-3 < user.password_changed_at.timestamp():
         raise SessionExpired("密码已变更，请使用新密码重新登录")
+    if issued_at + 1e-3 < user.sessions_valid_after.timestamp():
+        raise SessionExpired("登录已失效（已在其他页面退出登录），请重新登录")
     return user
+
+
+def log_out(session: Session, *, phone: str) -> None:
+    """退出登录 ends every session of the account, including a login cookie left behind."""
+    user = _by_phone(session, phone or "")
+    if user is not None:
+        user.sessions_valid_after = utcnow()
+        session.add(user)
+        session.commit()
 
 
 def change_password(session: Session, *, user_id: int, old: str, new: str,

@@ -1,4 +1,5 @@
 """Login, lockout, sessions, password change and user administration."""
+import time
 from datetime import timedelta
 
 import pytest
@@ -115,6 +116,18 @@ def test_session_stops_after_disable_or_lock(session):
         accounts.check_session(session, phone=clerk.phone, issued_at=opened)
     with pytest.raises(SessionExpired, match="锁定"):
         accounts.check_session(session, phone=other.phone, issued_at=opened)
+
+
+def test_log_out_ends_sessions_and_cookies_opened_before(session):
+    clerk = make_user(session)
+    opened = utcnow().timestamp()
+    time.sleep(0.01)
+
+    accounts.log_out(session, phone=clerk.phone)
+
+    with pytest.raises(SessionExpired, match="登录已失效"):
+        accounts.check_session(session, phone=clerk.phone, issued_at=opened)
+    assert accounts.check_session(session, phone=clerk.phone, issued_at=utcnow().timestamp())
 
 
 @pytest.mark.parametrize("old, new, confirm, message", [
