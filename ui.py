@@ -1,5 +1,6 @@
 """The one UI helper module: login, navigation by role, page guards and small widgets."""
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -9,6 +10,7 @@ import yaml
 
 from models import ROLE_LABELS, Role
 from services import accounts, config, db, notifications, seed
+from services.clock import local_time
 from services.errors import DomainError, SessionExpired
 from services.exports import XLSX_MIME, to_xlsx
 from services.identity import CurrentUser
@@ -306,6 +308,7 @@ def change_password_form(user: CurrentUser) -> None:
 
 def excel_button(rows: list[dict], *, filename: str, label: str = "导出Excel",
                  key: str | None = None, headers: list[str] | None = None) -> None:
+    rows = [{k: v for k, v in row.items() if k != "id"} for row in rows]  # ids are internal
     st.download_button(label, data=to_xlsx(rows, headers=headers), file_name=filename,
                        mime=XLSX_MIME, key=key or f"xlsx-{filename}", disabled=not rows)
 
@@ -314,7 +317,8 @@ def table(rows: list[dict], *, hide: tuple[str, ...] = ("id",)) -> None:
     if not rows:
         st.info("暂无数据")
         return
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame([{k: local_time(v) if isinstance(v, datetime) else v
+                           for k, v in row.items()} for row in rows])
     st.dataframe(frame.drop(columns=[c for c in hide if c in frame.columns]),
                  hide_index=True, use_container_width=True)
 

@@ -8,6 +8,7 @@ from models import OrgKind
 from pages._pilot_form import pilot_facts
 from pages._progress_parts import revision_view
 from services import db, orgs, pilots, progress
+from services.exports import XLSX_MIME
 
 user = ui.require_user()
 st.title("试点项目清单")
@@ -30,7 +31,11 @@ with db.session_scope() as s:
                          year=year)
 st.caption(f"共 {len(rows)} 个试点")
 ui.table(rows)
-ui.excel_button(rows, filename="试点项目清单.xlsx", key="list-xlsx")
+with db.session_scope() as s:
+    workbook = pilots.export(s, actor=user, district_id=district, dept_id=dept, status=status,
+                             year=year)
+st.download_button("导出Excel", data=workbook, file_name="试点项目清单.xlsx", mime=XLSX_MIME,
+                   disabled=not rows)
 
 choices = {r["id"]: f"{r['试点名称']}（{r['文号']}，{r['状态']}）" for r in rows}
 picked = st.selectbox("查看试点详情", list(choices), format_func=choices.get, index=None,

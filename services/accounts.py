@@ -1,11 +1,11 @@
 """Accounts (SPEC §1): login with lockout, sessions, password change and user administration."""
-from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from models import ROLE_LABELS, Org, OrgKind, Role, User, UserRole, utcnow
+from services.clock import LOCAL_TZ, local_time  # noqa: F401  (re-exported for pages)
 from services.errors import LoginRefused, PermissionDenied, SessionExpired, ValidationError
 from services.identity import CurrentUser
 from services.passwords import (
@@ -14,15 +14,7 @@ from services.passwords import (
 
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 WRONG_CREDENTIALS = "手机号或密码错误"
-
-
-def local_time(ts: datetime) -> str:
-    """A stored UTC time as Beijing time text."""
-    if ts.tzinfo is None:
-        ts = ts.replace(tzinfo=timezone.utc)
-    return ts.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def _roles_of(session: Session, user_id: int) -> frozenset[str]:

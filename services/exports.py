@@ -7,6 +7,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from services.clock import local_time
+
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -30,7 +32,7 @@ def to_xlsx(rows: Iterable[dict[str, Any]], *, headers: Sequence[str] | None = N
         for i, h in enumerate(headers):
             value = row.get(h)
             if isinstance(value, datetime):
-                value = value.strftime("%Y-%m-%d %H:%M")
+                value = local_time(value)
             elif isinstance(value, date):
                 value = value.strftime("%Y-%m-%d")
             elif isinstance(value, (list, tuple, set)):

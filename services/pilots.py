@@ -11,7 +11,7 @@ from models import (
     User, UserRole, utcnow,
 )
 from services import docnumbers, files
-from services.accounts import LOCAL_TZ
+from services.clock import LOCAL_TZ
 from services.db import transactional
 from services.errors import DuplicateDocument, PermissionDenied, ValidationError
 from services.flows import (
@@ -485,3 +485,14 @@ def dept_queue(session: Session, *, actor: CurrentUser) -> list[Pilot]:
         return []
     return list(session.execute(select(Pilot).where(or_(*clauses))
                                 .order_by(Pilot.updated_at)).scalars())
+
+
+EXPORT_HEADERS = ["试点名称", "文号", "文件依据", "部署层级", "试点范围依据", "主管市级部门", "创建区县",
+                  "涉及区县", "完成时间", "批次", "涉密", "状态", "更新时间"]
+
+
+def export(session: Session, *, actor: CurrentUser, **filters) -> bytes:
+    """The filtered pilot list as an .xlsx workbook (Chinese headers)."""
+    from services.exports import to_xlsx
+    return to_xlsx(search(session, actor=actor, **filters), headers=EXPORT_HEADERS,
+                   sheet="试点项目清单")

@@ -350,3 +350,18 @@ def test_search_filters_and_respects_visibility(session, w):
     assert pilots.search(session, actor=w.qj_clerk, year=2001) == []
     this_year = mine.created_at.year
     assert [r["id"] for r in pilots.search(session, actor=w.office, year=this_year)] == [mine.id]
+
+
+def test_pilot_list_exports_to_xlsx_with_chinese_headers_and_rows(session, w):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+    distributed(session, w, districts={w.qianjiang})
+
+    ws = load_workbook(BytesIO(pilots.export(session, actor=w.office))).active
+
+    assert [c.value for c in ws[1]] == pilots.EXPORT_HEADERS
+    row = dict(zip(pilots.EXPORT_HEADERS, [c.value for c in ws[2]]))
+    assert row["试点名称"] == "数字乡村改革试点" and row["文号"] == "国办发〔2023〕12号"
+    assert row["涉及区县"] == "万州区、黔江区" and row["状态"] == "已分发"
+    assert row["完成时间"] == "2026-12-31" and ws.max_row == 2
