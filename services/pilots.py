@@ -206,7 +206,8 @@ def search(session: Session, *, actor: CurrentUser, district_id: int | None = No
     ids = [p.id for p, *_ in rows]
     if ids:
         for pid, oid in session.execute(select(PilotDistrict.pilot_id, PilotDistrict.org_id)
-                                        .where(PilotDistrict.pilot_id.in_(ids))).all():
+                                        .where(PilotDistrict.pilot_id.in_(ids))
+                                        .order_by(PilotDistrict.org_id)).all():
             involved.setdefault(pid, []).append(names[oid])
     return [
         {"id": p.id, "试点名称": p.name, "文号": p.doc_number, "文件依据": p.doc_title,
