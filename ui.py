@@ -323,5 +323,22 @@ def table(rows: list[dict], *, hide: tuple[str, ...] = ("id",)) -> None:
                  hide_index=True, use_container_width=True)
 
 
-def show_error(exc: Exception) -> None:
-    st.error(str(exc))
+def perform(fn, success: str, **kwargs) -> None:
+    """Run a service action as the current user; on success rerun and show `success`.
+
+    A refused action shows its Chinese message and changes nothing.
+    """
+    try:
+        with st.spinner("正在处理…"), db.session_scope() as session:
+            fn(session, actor=st.session_state["current_user"], **kwargs)
+    except DomainError as exc:
+        st.error(str(exc))
+        return
+    st.session_state["flash"] = success
+    st.rerun()
+
+
+def flash() -> None:
+    """The success message of the action that caused this run, if any."""
+    if msg := st.session_state.pop("flash", None):
+        st.success(msg)

@@ -52,8 +52,7 @@ def run(action, **kwargs) -> bool:
     return False
 
 
-if msg := st.session_state.pop("entry_flash", None):
-    st.success(msg)
+ui.flash()
 new_tab, mine_tab = st.tabs(["新建试点", "本区县试点"])
 with new_tab:
     generation = st.session_state.setdefault("new_form_gen", 0)  # a fresh form after success
@@ -65,7 +64,7 @@ with new_tab:
         if col.button("保存并上报" if submit else "保存", key=f"new-{submit}",
                       type="primary" if submit else "secondary", use_container_width=True):
             if run(pilots.create, data=data, uploads=uploads, submit=submit):
-                st.session_state["entry_flash"] = done
+                st.session_state["flash"] = done
                 st.session_state["new_form_gen"] = generation + 1
                 st.rerun()
     offer_join_request()

@@ -6,7 +6,6 @@ import ui
 from models import OrgKind, Pilot
 from pages._pilot_form import pilot_facts, pilot_form
 from services import db, orgs, pilots
-from services.errors import DomainError
 from services.review import Action
 
 PAGE = "pages/pilot_review.py"
@@ -20,18 +19,7 @@ with db.session_scope() as s:
 names = {o.id: o.name for o in districts + departments}
 
 
-def run(fn, success: str, **kwargs) -> None:
-    try:
-        with st.spinner("正在处理…"), db.session_scope() as s:
-            fn(s, actor=user, **kwargs)
-        st.session_state["review_flash"] = success
-        st.rerun()
-    except DomainError as exc:
-        st.error(str(exc))
-
-
-if msg := st.session_state.pop("review_flash", None):
-    st.success(msg)
+ui.flash()
 
 tabs = st.tabs([f"待审核（{len(queue)}）"] + ([f"申请纳入涉及区县（{len(requests)}）", "已分发试点"]
                                             if user.is_department else []))
@@ -63,14 +51,14 @@ with tabs[0]:
         c1, c2, _ = st.columns([1, 1, 3])
         if user.is_department:
             if c1.button("确认分发", type="primary", use_container_width=True):
-                run(pilots.confirm_and_distribute, "已确认分发，推进任务已推送到涉及区县",
+                ui.perform(pilots.confirm_and_distribute, "已确认分发，推进任务已推送到涉及区县",
                     pilot_id=pilot.id, version=pilot.version, corrections=corrections,
                     districts=corrections.districts, uploads=uploads)
         elif c1.button("通过", type="primary", use_container_width=True):
-            run(pilots.act, "已通过，已提交主管市级部门确认", pilot_id=pilot.id,
+            ui.perform(pilots.act, "已通过，已提交主管市级部门确认", pilot_id=pilot.id,
                 action=Action.APPROVE, version=pilot.version)
         if c2.button("驳回", use_container_width=True):
-            run(pilots.act, "已驳回，退回区县录入员修改", pilot_id=pilot.id, action=Action.REJECT,
+            ui.perform(pilots.act, "已驳回，退回区县录入员修改", pilot_id=pilot.id, action=Action.REJECT,
                 version=pilot.version, comment=reason)
         ui.history("pilot", pilot.id)
 
@@ -84,10 +72,10 @@ if user.is_department:
                             f"（{req['文号']}，{req['试点状态']}）")
                 c1, c2, _ = st.columns([1, 1, 3])
                 if c1.button("同意纳入", key=f"grant-{req['id']}", type="primary"):
-                    run(pilots.decide_join, f"已将{req['申请区县']}纳入涉及区县",
+                    ui.perform(pilots.decide_join, f"已将{req['申请区县']}纳入涉及区县",
                         request_id=req["id"], grant=True)
                 if c2.button("不同意", key=f"deny-{req['id']}"):
-                    run(pilots.decide_join, "已处理", request_id=req["id"], grant=False)
+                    ui.perform(pilots.decide_join, "已处理", request_id=req["id"], grant=False)
     with tabs[2]:
         with db.session_scope() as s:
             rows = pilots.search(s, actor=user, status="已分发")
@@ -99,5 +87,5 @@ if user.is_department:
         district = st.selectbox("增加涉及区县", [d.id for d in districts], format_func=names.get,
                                 index=None, placeholder="选择区县", key="add-district")
         if st.button("增加并推送推进任务", disabled=target is None or district is None):
-            run(pilots.add_district, f"已增加{names.get(district, '')}并推送推进任务",
+            ui.perform(pilots.add_district, f"已增加{names.get(district, '')}并推送推进任务",
                 pilot_id=target, district_id=district)

@@ -6,14 +6,12 @@ import ui
 from pages._progress_parts import revision_view
 from models import Pilot
 from services import db, orgs, progress
-from services.errors import DomainError
 from services.review import Action
 
 PAGE = "pages/progress_review.py"
 user = ui.require_user(page=PAGE)
 st.title("试点推进审核")
-if msg := st.session_state.pop("pr_flash", None):
-    st.success(msg)
+ui.flash()
 
 with db.session_scope() as s:
     queue = progress.review_queue(s, actor=user)
@@ -69,13 +67,6 @@ for col, action, text, kwargs in ((c1, Action.APPROVE, "通过", {}),
                                   (c2, Action.REJECT, "驳回", {"comment": reason})):
     if col.button(text, type="primary" if action is Action.APPROVE else "secondary",
                   use_container_width=True, key=f"pr-{action}"):
-        try:
-            with st.spinner("正在处理…"), db.session_scope() as s:
-                progress.act(s, actor=user, revision_id=rev.id, action=action,
-                             version=rev.version, **kwargs)
-            st.session_state["pr_flash"] = "已驳回，退回区县录入员修改" if action is Action.REJECT \
-                else "已通过"
-            st.rerun()
-        except DomainError as exc:
-            st.error(str(exc))
+        ui.perform(progress.act, "已驳回，退回区县录入员修改" if action is Action.REJECT else "已通过",
+                   revision_id=rev.id, action=action, version=rev.version, **kwargs)
 ui.history("progress", rev.id)

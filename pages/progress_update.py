@@ -7,7 +7,6 @@ import ui
 from models import Role
 from pages._progress_parts import achievement_rows, revision_view, work_list
 from services import db, progress
-from services.errors import DomainError
 from services.flows import PROGRESS_FLOW
 from services.guidance import HELP, PROGRESS
 from services.progress import COMPLETED, PROGRESS_STATUSES, AchievementInput, ProgressInput
@@ -18,18 +17,7 @@ user = ui.require_user(Role.CLERK, page=PAGE)
 st.title("试点推进状态更新")
 with st.expander("填写说明（操作说明及规范）"):
     st.markdown(PROGRESS)
-if msg := st.session_state.pop("progress_flash", None):
-    st.success(msg)
-
-
-def run(fn, success: str, **kwargs) -> None:
-    try:
-        with st.spinner("正在处理…"), db.session_scope() as s:
-            fn(s, actor=user, **kwargs)
-        st.session_state["progress_flash"] = success
-        st.rerun()
-    except DomainError as exc:
-        st.error(str(exc))
+ui.flash()
 
 
 with db.session_scope() as s:
@@ -64,7 +52,7 @@ if confirmed is not None:
 if current is None:
     label = "更新推进情况（在现行版本基础上修改）" if confirmed else "开始填报推进情况"
     if st.button(label, type="primary"):
-        run(progress.start_revision, "已创建新版本，请填写后保存并上报", task_id=task_id)
+        ui.perform(progress.start_revision, "已创建新版本，请填写后保存并上报", task_id=task_id)
     st.stop()
 
 st.subheader(f"第{current.revision_no}版（{current.status}）")
@@ -73,7 +61,7 @@ if rejection is not None:
 if Action.SAVE not in actions:
     revision_view(current, current_rows)
     if Action.WITHDRAW in actions and st.button("撤回"):
-        run(progress.act, "已撤回为草稿", revision_id=current.id, action=Action.WITHDRAW,
+        ui.perform(progress.act, "已撤回为草稿", revision_id=current.id, action=Action.WITHDRAW,
             version=current.version)
     ui.history("progress", current.id)
     st.stop()
@@ -94,11 +82,11 @@ data = ProgressInput(progress_status=status, acceptance_date=accepted, work_item
                      problems=problems, achievements=rows)
 c = st.columns(4)
 if c[0].button("保存", use_container_width=True):
-    run(progress.save, "已保存", revision_id=current.id, version=current.version, data=data)
+    ui.perform(progress.save, "已保存", revision_id=current.id, version=current.version, data=data)
 if c[1].button("保存并上报", type="primary", use_container_width=True):
-    run(progress.save, "已上报，等待区县审核员审核", revision_id=current.id,
+    ui.perform(progress.save, "已上报，等待区县审核员审核", revision_id=current.id,
         version=current.version, data=data, submit=True)
 if Action.CANCEL in actions and c[2].button("作废本版本", use_container_width=True):
-    run(progress.act, "已作废本版本", revision_id=current.id, action=Action.CANCEL,
+    ui.perform(progress.act, "已作废本版本", revision_id=current.id, action=Action.CANCEL,
         version=current.version)
 ui.history("progress", current.id)

@@ -276,7 +276,9 @@ def create(session: Session, *, actor: CurrentUser, data: PilotInput,
         session.flush()
     except IntegrityError:  # a concurrent creation took the number first
         session.rollback()
-        _refuse_duplicate(session, _duplicate_of(session, values["doc_number_norm"]))
+        if (existing := _duplicate_of(session, values["doc_number_norm"])) is None:
+            raise
+        _refuse_duplicate(session, existing)
     _set_districts(session, pilot, set(data.districts) | {actor.org_id})
     _store_uploads(session, actor, pilot, list(uploads))
     PILOT_FLOW.record_event(session, pilot, actor, role=Role.CLERK, action="create")
@@ -480,12 +482,7 @@ def evidence(session: Session, *, actor: CurrentUser, pilot_id: int) -> list[Att
 
 def dept_queue(session: Session, *, actor: CurrentUser) -> list[Pilot]:
     """Pilots waiting for this reviewer's district review or this department's confirmation."""
-    clauses = PILOT_FLOW.actionable_filter(actor, exclude=(Action.SAVE, Action.SUBMIT,
-                                                           Action.WITHDRAW, Action.CANCEL))
-    if not clauses:
-        return []
-    return list(session.execute(select(Pilot).where(or_(*clauses))
-                                .order_by(Pilot.updated_at)).scalars())
+    return PILOT_FLOW.review_queue(session, actor)
 
 
 EXPORT_HEADERS = ["试点名称", "文号", "文件依据", "部署层级", "试点范围依据", "主管市级部门", "创建区县",

@@ -3,7 +3,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlmodel import Session
 
 from models import Achievement, Org, Pilot, ProgressRevision, ProgressTask, Role, utcnow
@@ -261,12 +261,8 @@ def act(session: Session, *, actor: CurrentUser, revision_id: int, action: Actio
 # --- reviewers ---------------------------------------------------------------------------------
 
 def review_queue(session: Session, *, actor: CurrentUser) -> list[ProgressRevision]:
-    clauses = PROGRESS_FLOW.actionable_filter(actor, exclude=(Action.SAVE, Action.SUBMIT,
-                                                              Action.WITHDRAW, Action.CANCEL))
-    if not clauses:
-        return []
-    return list(session.execute(select(ProgressRevision).where(or_(*clauses))
-                                .order_by(ProgressRevision.updated_at)).scalars())
+    """Revisions waiting for this reviewer's stage, oldest first."""
+    return PROGRESS_FLOW.review_queue(session, actor)
 
 
 def compare(session: Session, *, actor: CurrentUser, revision_id: int) -> dict:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import and_, false, func, select, true, update
+from sqlalchemy import and_, false, func, or_, select, true, update
 from sqlmodel import Session
 
 from models import AuditEvent, Notification, Org, OrgKind, Role, User, UserRole, utcnow
@@ -208,6 +208,15 @@ class Flow:
             for t in self.transitions if t.action not in exclude and user.roles & t.actor.roles
         ]
         return clauses
+
+    def review_queue(self, session: Session, actor: CurrentUser) -> list:
+        """Records waiting for `actor` to review (通过 / 驳回 / 确认分发), oldest first."""
+        clauses = self.actionable_filter(actor, exclude=(Action.SAVE, Action.SUBMIT,
+                                                         Action.WITHDRAW, Action.CANCEL))
+        if not clauses:
+            return []
+        return list(session.execute(select(self.model).where(or_(*clauses))
+                                    .order_by(self.model.updated_at)).scalars())
 
     def apply(self, session: Session, *, commit: bool = True, **kwargs: Any) -> Any:
         """Take `action` on the record, or raise and leave it unchanged.

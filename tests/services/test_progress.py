@@ -241,3 +241,46 @@ def test_in_force_revisions_are_visible_per_reader(session, w, rev):
 
     assert [(org, r.id, len(a)) for org, r, a in office] == [(w.wanzhou, confirmed.id, 2)]
     assert other == []
+
+
+def test_whole_chain_from_creation_to_confirmed_progress_with_a_reject_at_every_stage(session, w):
+    from services.pilots import NATIONAL_DOC, Upload
+    from tests.services.pilot_helpers import PDF, good_input
+    p = pilots.create(session, actor=w.clerk, data=good_input(w, districts={w.qianjiang}),
+                      uploads=[Upload(NATIONAL_DOC, "国家文件.pdf", PDF)], submit=True)
+    for reviewer in (w.reviewer, w.dept_clerk):  # 驳回 at both creation stages
+        if reviewer is w.dept_clerk:
+            pilots.act(session, actor=w.reviewer, pilot_id=p.id, action=Action.APPROVE,
+                       version=p.version)
+        pilots.act(session, actor=reviewer, pilot_id=p.id, action=Action.REJECT,
+                   version=p.version, comment="请核对文件依据与涉及区县")
+        assert p.status == "退回修改"
+        p = pilots.update(session, actor=w.clerk, pilot_id=p.id, version=p.version,
+                          data=good_input(w, districts={w.qianjiang}), submit=True)
+    pilots.act(session, actor=w.reviewer, pilot_id=p.id, action=Action.APPROVE, version=p.version)
+    pilots.confirm_and_distribute(session, actor=w.dept_clerk, pilot_id=p.id, version=p.version)
+    rev = progress.start_revision(session, actor=w.qj_clerk,
+                                  task_id=task_of(session, w.qianjiang).id)
+    actors = {"待区县审核": w.qj_reviewer, "待市级部门审核": w.dept_reviewer,
+              "待市委改革办确认": w.office}
+    for stage in actors:  # 驳回 at every progress stage
+        rev = progress.save(session, actor=w.qj_clerk, revision_id=rev.id, version=rev.version,
+                            data=good(), submit=True, today=TODAY)
+        for passing in list(actors)[:list(actors).index(stage)]:
+            rev = progress.act(session, actor=actors[passing], revision_id=rev.id,
+                               action=Action.APPROVE, version=rev.version)
+        rev = progress.act(session, actor=actors[stage], revision_id=rev.id,
+                           action=Action.REJECT, version=rev.version, comment="请补充具体成效")
+        assert rev.status == "退回修改"
+
+    rev = progress.save(session, actor=w.qj_clerk, revision_id=rev.id, version=rev.version,
+                        data=good(), submit=True, today=TODAY)
+    for actor in actors.values():
+        rev = progress.act(session, actor=actor, revision_id=rev.id, action=Action.APPROVE,
+                           version=rev.version)
+
+    assert rev.status == "已确认"
+    assert progress.confirmed_achievements(session, org_id=w.qianjiang) == 2
+    rejects = session.execute(select(func.count()).select_from(AuditEvent)
+                              .where(AuditEvent.action == "reject")).scalar_one()
+    assert rejects == 5

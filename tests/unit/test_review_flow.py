@@ -99,3 +99,31 @@ def test_every_state_is_reachable_from_draft():
                 frontier.append(t.target)
 
     assert reachable == set(STATES)
+
+
+# Progress revisions (SPEC §3.5): clerk → district reviewer → department → reform office.
+PROGRESS_EXPECTED = {
+    **{(s, a): {"own_clerk"} for s in ("草稿", "退回修改")
+       for a in (Action.SAVE, Action.SUBMIT, Action.CANCEL)},
+    ("待区县审核", Action.WITHDRAW): {"own_clerk"},
+    ("待区县审核", Action.APPROVE): {"own_reviewer"},
+    ("待区县审核", Action.REJECT): {"own_reviewer"},
+    ("待市级部门审核", Action.APPROVE): {"dept_clerk", "dept_reviewer"},
+    ("待市级部门审核", Action.REJECT): {"dept_clerk", "dept_reviewer"},
+    ("待市委改革办确认", Action.APPROVE): {"office_reviewer"},
+    ("待市委改革办确认", Action.REJECT): {"office_reviewer"},
+}
+PROGRESS_STATES = ["草稿", "退回修改", "待区县审核", "待市级部门审核", "待市委改革办确认", "已确认",
+                   "作废"]
+
+
+@pytest.mark.parametrize("state", PROGRESS_STATES)
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("who", list(PERSONAS))
+def test_progress_flow_allows_exactly_the_expected_personas(state, action, who):
+    from services.flows import PROGRESS_FLOW
+    record = FakePilot(status=state)
+
+    allowed = PROGRESS_FLOW.can(action, record, persona(who))
+
+    assert allowed == (who in PROGRESS_EXPECTED.get((state, action), set()))
