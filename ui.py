@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit.errors import StreamlitAPIException
 import yaml
 
 from models import ROLE_LABELS, Role
@@ -18,17 +19,19 @@ from services.identity import CurrentUser
 ROOT = Path(__file__).resolve().parent
 APP_TITLE = "区县改革报表填报系统"
 
-# page file, title, url, roles that may open it (None = every logged-in user), menu section
+# page file, title, url, roles that may open it (None = every logged-in user), menu section.
+# The url is the file's stem: on a fresh session Streamlit resolves a deep link against pages/
+# before st.navigation runs, and a different name would show "page not found".
 PAGES = [
     ("pages/workbench.py", "业务工作台", "workbench", None, "工作台"),
-    ("pages/pilot_entry.py", "试点项目录入", "pilot-entry", {Role.CLERK}, "改革探索力"),
-    ("pages/pilot_review.py", "试点项目审核", "pilot-review", {Role.REVIEWER, Role.CLERK},
+    ("pages/pilot_entry.py", "试点项目录入", "pilot_entry", {Role.CLERK}, "改革探索力"),
+    ("pages/pilot_review.py", "试点项目审核", "pilot_review", {Role.REVIEWER, Role.CLERK},
      "改革探索力"),
-    ("pages/progress_update.py", "试点推进状态更新", "progress-update", {Role.CLERK},
+    ("pages/progress_update.py", "试点推进状态更新", "progress_update", {Role.CLERK},
      "改革探索力"),
-    ("pages/progress_review.py", "试点推进审核", "progress-review", {Role.REVIEWER, Role.CLERK},
+    ("pages/progress_review.py", "试点推进审核", "progress_review", {Role.REVIEWER, Role.CLERK},
      "改革探索力"),
-    ("pages/pilot_list.py", "试点项目清单", "pilot-list", None, "改革探索力"),
+    ("pages/pilot_list.py", "试点项目清单", "pilot_list", None, "改革探索力"),
     ("pages/users.py", "用户管理", "users", {Role.ADMIN}, "系统管理"),
 ]
 # Which org kinds each page serves (pages not listed serve every kind).
@@ -152,12 +155,15 @@ def _checked_session(auth: stauth.Authenticate):
 
 
 def _hide_menu() -> None:
-    """Before login no page is offered (this also stops Streamlit listing pages/ on its own)."""
-    st.navigation([st.Page(_no_page, title="用户登录", url_path="login")], position="hidden")
+    """Before login: no menu, and no page runs; every page's address is still known so that a
+    deep link shows the login form (not "page not found") and opens after login."""
+    pages = [st.Page(_login_page, title="用户登录", url_path="login", default=True)]
+    pages += [st.Page(path, title=title, url_path=url) for path, title, url, *_ in PAGES]
+    st.navigation(pages, position="hidden")
 
 
-def _no_page() -> None:
-    pass
+def _login_page() -> None:
+    """Never run: the entrypoint draws the login form itself before any page runs."""
 
 
 def _login_then_stop(auth: stauth.Authenticate) -> None:
@@ -241,8 +247,13 @@ def require_user(*roles: Role, page: str | None = None) -> CurrentUser:
     """Page guard: the user resolved by the entrypoint, allowed on `page` / with `roles`."""
     user: CurrentUser | None = st.session_state.get("current_user")
     if user is None:
-        st.warning("请先登录。")
-        st.stop()
+        # Only when Streamlit ran this page without the entrypoint: the very first request
+        # after a restart that is a deep link runs pages/ directly. Send it through login.
+        try:
+            st.switch_page("Home.py")
+        except StreamlitAPIException:
+            st.warning("请先登录。")
+            st.stop()
     if (roles and not user.has(*roles)) or (page and not may_open(user, page)):
         st.error("您没有访问此页面的权限。")
         st.stop()

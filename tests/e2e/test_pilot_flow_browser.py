@@ -80,3 +80,19 @@ def test_pilot_goes_from_district_clerk_to_distribution_and_reaches_qianjiang(
     page.get_by_role("heading", name="业务工作台").wait_for()
     page.get_by_text("【推进任务】试点推进任务：数字乡村改革试点").wait_for()
     page.close()
+
+
+def test_deep_link_asks_for_login_then_opens_the_requested_page(server_with_passwords, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 900})  # a phone's width
+    page.goto(f"{server_with_passwords}/pilot_list")
+    settle(page)
+
+    page.get_by_label("手机号").fill("13700000103")
+    page.get_by_label("密码", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    settle(page)
+
+    page.get_by_role("heading", name="试点项目清单").wait_for()
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390  # nothing needs horizontal scrolling
+    page.close()
