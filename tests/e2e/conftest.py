@@ -78,6 +78,26 @@ def login(page, url: str, phone: str, password: str) -> None:
     page.get_by_label("密码", exact=True).fill(password)
     page.get_by_role("button", name="登录").click()
     settle(page)
+    if page.get_by_role("button", name="登录").count() == 0:
+        # Logged in: the login cookie is written by a component, which then reruns the page;
+        # wait for that to finish before clicking on, as a person would.
+        page.wait_for_function("document.cookie.includes('reform_report_auth')", timeout=10000)
+        page.wait_for_timeout(500)
+        settle(page)
+
+
+def open_page(page, title: str) -> None:
+    """Click a menu entry and wait for its page; a click that lands during the rerun the
+    login cookie triggers can be lost, so it is repeated once."""
+    for attempt in range(2):
+        page.get_by_role("link", name=title).click()
+        settle(page)
+        try:
+            page.get_by_role("heading", name=title).wait_for(timeout=8000)
+            return
+        except Exception:
+            if attempt:
+                raise
 
 
 @pytest.fixture(scope="module")

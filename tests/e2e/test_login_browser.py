@@ -1,7 +1,7 @@
 """First login in a real browser: forced password change, then the admin's workbench."""
 import pytest
 
-from tests.e2e.conftest import login, settle
+from tests.e2e.conftest import login, open_page, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -21,9 +21,7 @@ def test_admin_first_login_forces_password_change_then_sees_workbench(server, br
     login(page, server, "13800000000", "Admin2026x")
 
     page.get_by_role("heading", name="业务工作台").wait_for()
-    page.get_by_role("link", name="用户管理").click()
-    settle(page)
-    page.get_by_role("heading", name="用户管理").wait_for()
+    open_page(page, "用户管理")
     page.get_by_role("tab", name="批量导入").wait_for()
     assert page.get_by_role("button", name="导出Excel").is_enabled()
     page.close()

@@ -1,7 +1,7 @@
 """The pilot creation chain in a real browser, as the demo users would do it."""
 import pytest
 
-from tests.e2e.conftest import login, settle
+from tests.e2e.conftest import login, open_page, settle
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "Passw0rd1"
@@ -32,8 +32,7 @@ def test_pilot_goes_from_district_clerk_to_distribution_and_reaches_qianjiang(
 
     # 万州区录入员 creates and submits
     login(page, url, "13800000101", PASSWORD)
-    page.get_by_role("link", name="试点项目录入").click()
-    settle(page)
+    open_page(page, "试点项目录入")
     fill(page, "试点名称", "数字乡村改革试点")
     choose(page, "部署层级", "中办国办")
     fill(page, "文件依据", "关于开展数字乡村试点的通知")
@@ -53,8 +52,7 @@ def test_pilot_goes_from_district_clerk_to_distribution_and_reaches_qianjiang(
 
     # 万州区审核员 通过
     login(page, url, "13800000102", PASSWORD)
-    page.get_by_role("link", name="试点项目审核").click()
-    settle(page)
+    open_page(page, "试点项目审核")
     page.get_by_text("数字乡村改革试点").first.wait_for()
     page.get_by_role("button", name="通过").click()
     settle(page)
@@ -63,8 +61,7 @@ def test_pilot_goes_from_district_clerk_to_distribution_and_reaches_qianjiang(
 
     # 市发展改革委录入员 adds 黔江区 and 确认分发
     login(page, url, "13900000101", PASSWORD)
-    page.get_by_role("link", name="试点项目审核").click()
-    settle(page)
+    open_page(page, "试点项目审核")
     page.get_by_test_id("stMultiSelect").filter(has_text="涉及区县").locator("input").click()
     page.keyboard.type("黔江")
     page.get_by_role("option", name="黔江区", exact=True).click()
@@ -78,7 +75,7 @@ def test_pilot_goes_from_district_clerk_to_distribution_and_reaches_qianjiang(
     # 黔江区录入员 sees the pushed task on 业务工作台
     login(page, url, "13800000201", PASSWORD)
     page.get_by_role("heading", name="业务工作台").wait_for()
-    page.get_by_text("【推进任务】试点推进任务：数字乡村改革试点").wait_for()
+    page.get_by_text("【推进任务】试点推进任务：数字乡村改革试点").first.wait_for()
     page.close()
 
 
