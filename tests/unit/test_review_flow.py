@@ -4,7 +4,7 @@ from dataclasses import dataclass
 import pytest
 
 from models import OrgKind, Role
-from services.flows import PILOT_FLOW
+from services.flows import PILOT_FLOW, PROGRESS_FLOW
 from services.identity import CurrentUser
 from services.review import Action
 
@@ -54,17 +54,6 @@ def persona(name: str, uid: int = 1) -> CurrentUser:
     org_id, kind, role = PERSONAS[name]
     return CurrentUser(id=uid, phone="13800000000", name=name, org_id=org_id, org_name="x",
                        org_kind=kind, roles=frozenset({role.value}))
-
-
-@pytest.mark.parametrize("state", STATES)
-@pytest.mark.parametrize("action", list(Action))
-@pytest.mark.parametrize("who", list(PERSONAS))
-def test_pilot_flow_allows_exactly_the_expected_personas(state, action, who):
-    record = FakePilot(status=state)
-
-    allowed = PILOT_FLOW.can(action, record, persona(who))
-
-    assert allowed == (who in EXPECTED.get((state, action), set()))
 
 
 def test_available_actions_of_district_clerk_on_draft():
@@ -117,13 +106,18 @@ PROGRESS_STATES = ["草稿", "退回修改", "待区县审核", "待市级部门
                    "作废"]
 
 
-@pytest.mark.parametrize("state", PROGRESS_STATES)
-@pytest.mark.parametrize("action", list(Action))
-@pytest.mark.parametrize("who", list(PERSONAS))
-def test_progress_flow_allows_exactly_the_expected_personas(state, action, who):
-    from services.flows import PROGRESS_FLOW
-    record = FakePilot(status=state)
+FLOW_TABLES = {"pilot": (PILOT_FLOW, EXPECTED, STATES),
+               "progress": (PROGRESS_FLOW, PROGRESS_EXPECTED, PROGRESS_STATES)}
 
-    allowed = PROGRESS_FLOW.can(action, record, persona(who))
 
-    assert allowed == (who in PROGRESS_EXPECTED.get((state, action), set()))
+@pytest.mark.parametrize("flow, state, action, who", [
+    (name, state, action, who)
+    for name, (_, _, states) in FLOW_TABLES.items()
+    for state in states for action in Action for who in PERSONAS
+])
+def test_flow_allows_exactly_the_expected_personas(flow, state, action, who):
+    table, expected, _ = FLOW_TABLES[flow]
+
+    allowed = table.can(action, FakePilot(status=state), persona(who))
+
+    assert allowed == (who in expected.get((state, action), set()))
