@@ -268,17 +268,20 @@ def open_record(page: str, key: str, record_id: int) -> None:
 
 def history(record_type: str, record_id: int) -> None:
     """审核记录 of a record, oldest first, with changed fields old→new."""
-    from models import ROLE_LABELS as labels
     from services import review
     with db.session_scope() as session:
         events = review.history(session, record_type=record_type, record_id=record_id)
+    from services import pilots, progress
     names = {**review.ACTION_LABELS, "create": "创建", "add_district": "增加涉及区县"}
+    labels = {"pilot": pilots.FIELD_LABELS, "progress": progress.FIELD_LABELS}.get(record_type, {})
     rows = []
     for e in events:
-        changes = "；".join(f"{k}：{_short(old)} → {_short(new)}"
-                           for k, (old, new) in e["changes"].items())
+        # Field names become the form's labels; internal columns (ASCII names) are left out.
+        changes = "；".join(f"{labels.get(k, k)}：{_short(old)} → {_short(new)}"
+                           for k, (old, new) in e["changes"].items()
+                           if k in labels or not k.isascii())
         rows.append({"时间": accounts.local_time(e["time"]), "单位": e["org"],
-                     "操作人": e["actor"], "角色": labels.get(Role(e["role"]), e["role"])
+                     "操作人": e["actor"], "角色": ROLE_LABELS.get(Role(e["role"]), e["role"])
                      if e["role"] in set(Role) else e["role"],
                      "操作": names.get(e["action"], e["action"]),
                      "状态变化": f"{e['from'] or '—'} → {e['to']}", "意见": e["comment"],

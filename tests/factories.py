@@ -4,7 +4,7 @@ import itertools
 from sqlalchemy import select
 from sqlmodel import Session
 
-from models import Org, OrgKind, Pilot, PilotDistrict, Role, User, UserRole
+from models import Org, Pilot, PilotDistrict, Role, User, UserRole
 from services import accounts, seed
 from services.flows import PILOT_FLOW
 from services.identity import CurrentUser

@@ -1,18 +1,17 @@
 """Reform pilots: entry rules, de-duplication, review chain, distribution, join requests."""
 import json
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
 from models import (
-    AuditEvent, JoinRequest, Notification, Pilot, PilotDistrict, ProgressTask, Role,
+    AuditEvent, JoinRequest, Notification, Pilot, PilotDistrict, ProgressTask,
 )
 from services import pilots, workbench
 from services.errors import (
     Conflict, DuplicateDocument, PermissionDenied, TransitionNotAllowed, ValidationError,
 )
-from services.pilots import NATIONAL_DOC, MUNICIPAL_DOC, PilotInput, Upload
+from services.pilots import NATIONAL_DOC, MUNICIPAL_DOC, Upload
 from services.review import Action
 from tests.services.pilot_helpers import NATIONAL, distributed, good_input, submitted
 from tests.services.test_files import PDF, PNG
