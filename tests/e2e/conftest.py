@@ -1,8 +1,8 @@
 """A real server on a temporary data dir, and headless Debian Chromium driven by Playwright."""
 import os
+import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -26,19 +26,15 @@ def server(tmp_path_factory):
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian chromium is not installed")
     data = tmp_path_factory.mktemp("e2e-data")
-    env = {**os.environ, "REFORM_DATA_DIR": str(data)}
-    env.pop("DATABASE_URL", None)
-    subprocess.run([sys.executable, "manage.py", "init"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
     port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {**os.environ, "REFORM_DATA_DIR": str(data), "PORT": str(port)}
+    env.pop("DATABASE_URL", None)
+    # Exactly what a person runs: `make run` (install check, migrate, seed, serve).
+    proc = subprocess.Popen(["make", "run"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     server_data_dirs[url] = data
-    deadline = time.time() + 60
+    deadline = time.time() + 120
     while time.time() < deadline:
         try:
             if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
@@ -46,10 +42,10 @@ def server(tmp_path_factory):
         except OSError:
             time.sleep(0.5)
     else:
-        proc.kill()
-        pytest.fail("server did not become healthy")
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail("`make run` did not serve the app within two minutes")
     yield url
-    proc.terminate()
+    os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=10)
 
 
