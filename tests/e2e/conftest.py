@@ -89,7 +89,7 @@ def open_page(page, title: str) -> None:
         page.get_by_role("link", name=title).click()
         settle(page)
         try:
-            page.get_by_role("heading", name=title).wait_for(timeout=8000)
+            page.get_by_role("heading", name=title).first.wait_for(timeout=8000)
             return
         except Exception:
             if attempt:

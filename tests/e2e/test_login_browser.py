@@ -16,13 +16,13 @@ def test_admin_first_login_forces_password_change_then_sees_workbench(server, br
     page.get_by_label("确认新密码").fill("Admin2026x")
     page.get_by_role("button", name="确认修改").click()
     settle(page)
-    page.get_by_text("密码已修改，请使用新密码重新登录").wait_for()
+    page.get_by_text("密码已修改，请使用新密码重新登录").first.wait_for()
 
     login(page, server, "13800000000", "Admin2026x")
 
-    page.get_by_role("heading", name="业务工作台").wait_for()
+    page.get_by_role("heading", name="业务工作台").first.wait_for()
     open_page(page, "用户管理")
-    page.get_by_role("tab", name="批量导入").wait_for()
+    page.get_by_role("tab", name="批量导入").first.wait_for()
     assert page.get_by_role("button", name="导出Excel").is_enabled()
     page.close()
 
@@ -32,5 +32,5 @@ def test_wrong_password_shows_remaining_attempts(server, browser):
 
     login(page, server, "13800000201", "not-the-password")
 
-    page.get_by_text("手机号或密码错误，再错4次").wait_for()
+    page.get_by_text("手机号或密码错误，再错4次").first.wait_for()
     page.close()

@@ -47,7 +47,7 @@ def test_pilot_goes_from_district_clerk_to_distribution_and_reaches_qianjiang(
     settle(page)
     page.get_by_role("button", name="保存并上报").first.click()
     settle(page)
-    page.get_by_text("已上报，等待区县审核员审核").wait_for()
+    page.get_by_text("已上报，等待区县审核员审核").first.wait_for()
     logout(page)
 
     # 万州区审核员 通过
@@ -56,7 +56,7 @@ def test_pilot_goes_from_district_clerk_to_distribution_and_reaches_qianjiang(
     page.get_by_text("数字乡村改革试点").first.wait_for()
     page.get_by_role("button", name="通过").click()
     settle(page)
-    page.get_by_text("已通过，已提交主管市级部门确认").wait_for()
+    page.get_by_text("已通过，已提交主管市级部门确认").first.wait_for()
     logout(page)
 
     # 市发展改革委录入员 adds 黔江区 and 确认分发
@@ -69,12 +69,12 @@ def test_pilot_goes_from_district_clerk_to_distribution_and_reaches_qianjiang(
     settle(page)
     page.get_by_role("button", name="确认分发").click()
     settle(page)
-    page.get_by_text("已确认分发，推进任务已推送到涉及区县").wait_for()
+    page.get_by_text("已确认分发，推进任务已推送到涉及区县").first.wait_for()
     logout(page)
 
     # 黔江区录入员 sees the pushed task on 业务工作台
     login(page, url, "13800000201", PASSWORD)
-    page.get_by_role("heading", name="业务工作台").wait_for()
+    page.get_by_role("heading", name="业务工作台").first.wait_for()
     page.get_by_text("【推进任务】试点推进任务：数字乡村改革试点").first.wait_for()
     page.close()
 
@@ -89,7 +89,7 @@ def test_deep_link_asks_for_login_then_opens_the_requested_page(server_with_pass
     page.get_by_role("button", name="登录").click()
     settle(page)
 
-    page.get_by_role("heading", name="试点项目清单").wait_for()
+    page.get_by_role("heading", name="试点项目清单").first.wait_for()
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390  # nothing needs horizontal scrolling
     page.close()
