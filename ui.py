@@ -33,6 +33,7 @@ PAGES = [
      "改革探索力"),
     ("pages/pilot_list.py", "试点项目清单", "pilot_list", None, "改革探索力"),
     ("pages/users.py", "用户管理", "users", {Role.ADMIN}, "系统管理"),
+    ("pages/settings.py", "系统设置", "settings", {Role.ADMIN}, "系统管理"),
 ]
 # Which org kinds each page serves (pages not listed serve every kind).
 PAGE_ORG_KINDS = {

@@ -104,3 +104,23 @@ def test_disabled_user_session_is_ended_on_next_interaction(app_db):
 
     assert [t.label for t in at.text_input] == ["手机号", "密码"]
     assert any("停用" in i.value for i in at.info)
+
+
+def test_settings_page_renders_for_admin_and_secret_notice_uses_the_setting(app_db):
+    from services import db, settings
+    from services.accounts import current_user
+    from sqlalchemy import select
+    from models import User
+    with db.session_scope() as s:
+        admin = current_user(s, s.execute(select(User).where(User.phone == "13800000000"))
+                             .scalars().one())
+        settings.update(s, actor=admin, values={"pilot_module_admin": "改革三处 李四"})
+    at = logged_in("13800000000").run()
+    at.switch_page("pages/settings.py").run()
+    assert at.title[0].value == "系统设置"
+
+    clerk = logged_in("13800000101").run()
+    clerk.switch_page("pages/pilot_entry.py").run()
+    clerk.checkbox(key="new0-secret").check().run()
+
+    assert any("改革三处 李四" in i.value for i in clerk.info)
