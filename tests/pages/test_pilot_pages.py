@@ -62,3 +62,32 @@ def test_naming_hint_appears_while_typing(app_db):
     at.text_input(key="new0-name").input("数字乡村建设").run()
 
     assert any("试点名称一般应为" in w.value for w in at.warning)
+
+
+def test_pilot_history_shows_changes_with_field_labels(app_db):
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from models import Org, User
+    from services import accounts, db, pilots
+    with db.session_scope() as s:
+        clerk = accounts.current_user(s, s.execute(select(User).where(
+            User.phone == "13800000101")).scalars().one())
+        dept = s.execute(select(Org).where(Org.name == "市发展改革委")).scalars().one()
+        data = pilots.PilotInput(name="数字乡村改革试点", deploy_level="中办国办", doc_title="通知",
+                                 doc_number="国办发〔2023〕12号", content="开展数字乡村改革",
+                                 due_date=date(2026, 12, 31), dept_id=dept.id)
+        p = pilots.create(s, actor=clerk, data=data)
+        data.name = "智慧乡村改革试点"
+        pilots.update(s, actor=clerk, pilot_id=p.id, version=p.version, data=data)
+    at = logged_in("13800000101").run()
+    at.switch_page("pages/pilot_list.py").run()
+
+    at.selectbox(key="list-pick").select(p.id).run()
+
+    frames = [df.value for df in at.dataframe if "修改内容" in df.value.columns]
+    assert frames, "审核记录 table missing"
+    changes = " ".join(frames[0]["修改内容"])
+    assert "试点名称：数字乡村改革试点 → 智慧乡村改革试点" in changes
+    assert "doc_number_norm" not in changes
