@@ -21,8 +21,11 @@ names = {o.id: o.name for o in districts + departments}
 
 ui.flash()
 
-tabs = st.tabs([f"待审核（{len(queue)}）"] + ([f"申请纳入涉及区县（{len(requests)}）", "已分发试点"]
-                                            if user.is_department else []))
+labels = [f"待审核（{len(queue)}）"] + ([f"申请纳入涉及区县（{len(requests)}）", "已分发试点"]
+                                      if user.is_department else [])
+# Opened from a join request on the workbench: start on that tab.
+tabs = st.tabs(labels, default=labels[1] if st.session_state.pop("open_join", None) is not None
+               and len(labels) > 1 else None)
 with tabs[0]:
     if not queue:
         st.info("暂无待审核的试点项目")

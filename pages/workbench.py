@@ -29,6 +29,8 @@ def target(item) -> tuple[str, str, int]:
     """The page that opens a to-do, and the session key that preselects its record."""
     if item.module == "task":
         return "pages/progress_update.py", "open_task", item.record_id
+    if item.module == "join":
+        return "pages/pilot_review.py", "open_join", item.record_id
     editing = item.kind in ("草稿", "退回修改")
     if item.module == "pilot":
         return ("pages/pilot_entry.py" if editing else "pages/pilot_review.py",

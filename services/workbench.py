@@ -62,6 +62,12 @@ def todos(session: Session, *, actor: CurrentUser, limit: int = 200) -> list[Tod
                               record_id=task["task_id"], title=task["试点名称"],
                               status="待填报", org_name=task["主管市级部门"],
                               updated_at=task["推送时间"]))
+    if actor.is_department and actor.has(Role.CLERK, Role.REVIEWER):
+        from services import pilots
+        for req in pilots.pending_join_requests(session, actor=actor):
+            items.append(Todo(kind="待我审核", module="join", module_label="申请纳入涉及区县",
+                              record_id=req["id"], title=req["试点名称"], status="待处理",
+                              org_name=req["申请区县"], updated_at=req["申请时间"]))
     order = {RETURNED: 0, "待我审核": 1, "推进任务": 2, DRAFT: 3}
     items.sort(key=lambda t: (order.get(t.kind, 3), -t.updated_at.timestamp()))
     return items

@@ -170,8 +170,11 @@ def test_join_request_is_granted_by_the_department_in_one_click(session, w):
     dept_notes = session.execute(select(Notification.user_id).where(
         Notification.title.contains("申请纳入"))).scalars().all()
     assert set(dept_notes) == {w.dept_clerk.id, w.dept_reviewer.id}
+    assert [(t.module, t.record_id) for t in workbench.todos(session, actor=w.dept_clerk)] == \
+        [("join", req.id)]
     pilots.decide_join(session, actor=w.dept_clerk, request_id=req.id, grant=True)
 
+    assert workbench.todos(session, actor=w.dept_clerk) == []
     assert pilots.district_ids(session, p.id) == {w.wanzhou, w.qianjiang}
     task_orgs = set(session.execute(select(ProgressTask.org_id)
                                     .where(ProgressTask.pilot_id == p.id)).scalars())
