@@ -49,6 +49,12 @@ if confirmed is not None:
     with st.expander(f"现行版本：第{confirmed.revision_no}版（已确认，驾驶舱按此统计）",
                      expanded=current is None):
         revision_view(confirmed, confirmed_rows)
+with db.session_scope() as s:
+    versions = progress.revision_list(s, actor=user, task_id=task_id)
+if versions:
+    with st.expander(f"历史版本（{len(versions)}）"):
+        ui.table(versions)
+        ui.excel_button(versions, filename="推进情况历史版本.xlsx", key="versions-xlsx")
 if current is None:
     label = "更新推进情况（在现行版本基础上修改）" if confirmed else "开始填报推进情况"
     if st.button(label, type="primary"):

@@ -1,7 +1,7 @@
 """Accounts (SPEC §1): login with lockout, sessions, password change and user administration."""
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from models import ROLE_LABELS, Org, OrgKind, Role, User, UserRole, utcnow
@@ -227,6 +227,3 @@ def list_users(session: Session, *, actor: CurrentUser, query: str = "",
         for u, org_name in rows
     ]
 
-
-def count_users(session: Session) -> int:
-    return session.execute(select(func.count()).select_from(User)).scalar_one()

@@ -11,6 +11,3 @@ def all_orgs(session: Session, kind: OrgKind | None = None) -> list[Org]:
         query = query.where(Org.kind == kind)
     return list(session.execute(query).scalars())
 
-
-def by_name(session: Session, name: str) -> Org | None:
-    return session.execute(select(Org).where(Org.name == name)).scalars().first()

@@ -284,3 +284,14 @@ def test_whole_chain_from_creation_to_confirmed_progress_with_a_reject_at_every_
     rejects = session.execute(select(func.count()).select_from(AuditEvent)
                               .where(AuditEvent.action == "reject")).scalar_one()
     assert rejects == 5
+
+
+def test_revision_list_shows_every_version_newest_first(session, w, rev):
+    first = walk(session, w, rev)
+    progress.start_revision(session, actor=w.clerk, task_id=first.task_id)
+
+    versions = progress.revision_list(session, actor=w.clerk, task_id=first.task_id)
+
+    assert [(v["版本"], v["状态"]) for v in versions] == [("第2版", "草稿"), ("第1版", "已确认")]
+    assert [v["版本"] for v in progress.revision_list(session, actor=w.office,
+                                                      task_id=first.task_id)] == ["第1版"]
