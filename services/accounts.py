@@ -119,7 +119,7 @@ def change_password(session: Session, *, user_id: int, old: str, new: str,
 
 # --- user administration (系统管理员 only) ---------------------------------------------------
 
-def _require_admin(actor: CurrentUser) -> None:
+def require_admin(actor: CurrentUser) -> None:
     if not actor.has(Role.ADMIN):
         raise PermissionDenied("仅系统管理员可管理用户")
 
@@ -138,7 +138,7 @@ def _validate_roles(roles: set[str], org: Org) -> str | None:
 def create_user(session: Session, *, actor: CurrentUser, phone: str, name: str, org_id: int,
                 roles: set[str], commit: bool = True) -> User:
     """Create an account with the initial password (to be changed at first login)."""
-    _require_admin(actor)
+    require_admin(actor)
     phone, name = (phone or "").strip(), (name or "").strip()
     if (problem := phone_problem(phone)) is not None:
         raise ValidationError(problem)
@@ -163,7 +163,7 @@ def create_user(session: Session, *, actor: CurrentUser, phone: str, name: str, 
 
 
 def _target(session: Session, actor: CurrentUser, user_id: int) -> User:
-    _require_admin(actor)
+    require_admin(actor)
     user = session.get(User, user_id)
     if user is None:
         raise ValidationError("用户不存在")
@@ -206,7 +206,7 @@ def unlock(session: Session, *, actor: CurrentUser, user_id: int) -> User:
 def list_users(session: Session, *, actor: CurrentUser, query: str = "",
                org_id: int | None = None) -> list[dict]:
     """Users with org and roles, for the admin table and its Excel export."""
-    _require_admin(actor)
+    require_admin(actor)
     stmt = select(User, Org.name).join(Org, Org.id == User.org_id)
     if query:
         like = f"%{query.strip()}%"

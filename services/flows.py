@@ -1,8 +1,9 @@
 """Every module's review flow, declared as data (SPEC §2–§5)."""
-from sqlalchemy import false, select
+from sqlalchemy import select
 from sqlmodel import Session
 
-from models import Pilot, PilotDistrict, ProgressRevision, Role, User, UserRole
+from models import Pilot, PilotDistrict, ProgressRevision, Role
+from services import notifications
 from services.review import (
     DRAFT, RETURNED, Action, Flow, Transition, department, district, reform_office,
 )
@@ -42,12 +43,9 @@ def _involved_district_clerks(session: Session, record: Pilot, target: str) -> l
     """On 确认分发 every involved district's clerks get the pushed progress task."""
     if target != PILOT_DISTRIBUTED:
         return []
-    return list(session.execute(
-        select(User.id).join(UserRole, UserRole.user_id == User.id)
-        .join(PilotDistrict, PilotDistrict.org_id == User.org_id)
-        .where(PilotDistrict.pilot_id == record.id, UserRole.role == Role.CLERK.value,
-               User.disabled == false())
-    ).scalars())
+    involved = select(PilotDistrict.org_id).where(PilotDistrict.pilot_id == record.id)
+    return notifications.active_user_ids(session, roles=[Role.CLERK],
+                                         org_ids=session.execute(involved).scalars().all())
 
 
 PILOT_FLOW = Flow(

@@ -1,10 +1,33 @@
 """In-app notifications (SPEC §2): listing, unread counts, marking read."""
+from typing import Iterable
+
 from sqlalchemy import false, func, select, update
 from sqlmodel import Session
 
-from models import Notification
+from models import Notification, Org, User, UserRole
 from services.errors import PermissionDenied
 from services.identity import CurrentUser
+
+
+def active_user_ids(session: Session, *, roles: Iterable[str],
+                    org_ids: Iterable[int] | None = None, org_kind: str | None = None
+                    ) -> list[int]:
+    """Enabled users holding one of `roles`, in `org_ids` or in orgs of `org_kind`."""
+    query = (select(User.id).join(UserRole, UserRole.user_id == User.id)
+             .where(UserRole.role.in_([str(r) for r in roles]), User.disabled == false()))
+    if org_ids is not None:
+        query = query.where(User.org_id.in_(list(org_ids)))
+    if org_kind is not None:
+        query = query.join(Org, Org.id == User.org_id).where(Org.kind == org_kind)
+    return sorted(set(session.execute(query).scalars()))
+
+
+def send(session: Session, *, user_ids: Iterable[int], title: str, body: str,
+         record_type: str, record_id: int) -> None:
+    """One message per recipient, added to the caller's transaction."""
+    for uid in sorted(set(user_ids)):
+        session.add(Notification(user_id=uid, title=title, body=body,
+                                 record_type=record_type, record_id=record_id))
 
 
 def unread_count(session: Session, *, actor: CurrentUser) -> int:

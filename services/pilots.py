@@ -2,15 +2,15 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from models import (
-    Attachment, JoinRequest, Notification, Org, OrgKind, Pilot, PilotDistrict, ProgressTask, Role,
-    User, UserRole, utcnow,
+    Attachment, JoinRequest, Org, OrgKind, Pilot, PilotDistrict, ProgressTask, Role,
+    utcnow,
 )
-from services import docnumbers, files
+from services import docnumbers, files, notifications
 from services.clock import LOCAL_TZ
 from services.db import transactional
 from services.errors import DuplicateDocument, PermissionDenied, ValidationError
@@ -340,15 +340,12 @@ def _create_tasks(session: Session, pilot: Pilot, org_ids: set[int]) -> list[int
 def _notify_district_clerks(session: Session, pilot: Pilot, org_ids: list[int]) -> None:
     if not org_ids:
         return
-    clerks = session.execute(
-        select(User.id).join(UserRole, UserRole.user_id == User.id)
-        .where(User.org_id.in_(org_ids), UserRole.role == Role.CLERK.value,
-               User.disabled == false())).scalars().all()
-    for uid in sorted(set(clerks)):
-        session.add(Notification(
-            user_id=uid, record_type="pilot", record_id=pilot.id,
-            title=f"【推进任务】试点“{pilot.name}”已分发，请更新推进状态",
-            body="请在“试点推进状态更新”中填报推进情况、已开展工作、存在问题和试点成果。"))
+    notifications.send(
+        session, user_ids=notifications.active_user_ids(session, roles=[Role.CLERK],
+                                                        org_ids=org_ids),
+        record_type="pilot", record_id=pilot.id,
+        title=f"【推进任务】试点“{pilot.name}”已分发，请更新推进状态",
+        body="请在“试点推进状态更新”中填报推进情况、已开展工作、存在问题和试点成果。")
 
 
 @transactional
@@ -380,7 +377,7 @@ def confirm_and_distribute(session: Session, *, actor: CurrentUser, pilot_id: in
     return pilot
 
 
-def _require_supervisor(session: Session, actor: CurrentUser, pilot: Pilot) -> None:
+def _require_supervisor(actor: CurrentUser, pilot: Pilot) -> None:
     if not (actor.is_department and actor.org_id == pilot.dept_id
             and actor.has(Role.CLERK, Role.REVIEWER)):
         raise PermissionDenied("只有该试点的主管市级部门可以调整涉及区县")
@@ -397,7 +394,7 @@ def add_district(session: Session, *, actor: CurrentUser, pilot_id: int,
 
 
 def _add_district(session: Session, actor: CurrentUser, pilot: Pilot, district_id: int) -> None:
-    _require_supervisor(session, actor, pilot)
+    _require_supervisor(actor, pilot)
     if pilot.status not in (PILOT_DEPT_CONFIRM, PILOT_DISTRIBUTED):
         raise ValidationError(f"当前状态为“{pilot.status}”，不能调整涉及区县")
     current = district_ids(session, pilot.id)
@@ -427,15 +424,12 @@ def request_join(session: Session, *, actor: CurrentUser, pilot_id: int) -> Join
         raise ValidationError("已提交过申请，请等待主管市级部门处理")
     req = JoinRequest(pilot_id=pilot_id, org_id=actor.org_id, requested_by=actor.id)
     session.add(req)
-    dept_staff = session.execute(
-        select(User.id).join(UserRole, UserRole.user_id == User.id)
-        .where(User.org_id == pilot.dept_id, UserRole.role.in_([Role.CLERK, Role.REVIEWER]),
-               User.disabled == false())).scalars().all()
-    for uid in sorted(set(dept_staff)):
-        session.add(Notification(
-            user_id=uid, record_type="pilot", record_id=pilot.id,
-            title=f"【申请纳入涉及区县】{actor.org_name}申请纳入试点“{pilot.name}”",
-            body=f"文号：{pilot.doc_number}。请在“试点项目审核”中处理。"))
+    notifications.send(
+        session, user_ids=notifications.active_user_ids(
+            session, roles=[Role.CLERK, Role.REVIEWER], org_ids=[pilot.dept_id]),
+        record_type="pilot", record_id=pilot.id,
+        title=f"【申请纳入涉及区县】{actor.org_name}申请纳入试点“{pilot.name}”",
+        body=f"文号：{pilot.doc_number}。请在“试点项目审核”中处理。")
     session.commit()
     return req
 
@@ -460,17 +454,16 @@ def decide_join(session: Session, *, actor: CurrentUser, request_id: int, grant:
     if req is None or req.status != "待处理":
         raise ValidationError("该申请不存在或已处理")
     pilot = session.get(Pilot, req.pilot_id)
-    _require_supervisor(session, actor, pilot)
+    _require_supervisor(actor, pilot)
     req.status = "已同意" if grant else "未同意"
     req.decided_by, req.decided_at = actor.id, utcnow()
     session.add(req)
     if grant and req.org_id not in district_ids(session, pilot.id):
         _add_district(session, actor, pilot, req.org_id)
-    requester_note = Notification(
-        user_id=req.requested_by, record_type="pilot", record_id=pilot.id,
+    notifications.send(
+        session, user_ids=[req.requested_by], record_type="pilot", record_id=pilot.id,
         title=f"【申请纳入涉及区县】试点“{pilot.name}”：{actor.org_name}{req.status}您的申请",
         body="已纳入涉及区县，推进任务将推送到业务工作台。" if grant else "如有疑问请联系主管市级部门。")
-    session.add(requester_note)
     session.commit()
     return req
 

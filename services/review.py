@@ -12,7 +12,8 @@ from typing import Any, Callable, Iterable
 from sqlalchemy import and_, false, func, or_, select, true, update
 from sqlmodel import Session
 
-from models import AuditEvent, Notification, Org, OrgKind, Role, User, UserRole, utcnow
+from models import AuditEvent, Org, OrgKind, Role, User, utcnow
+from services import notifications
 from services.errors import (
     CONFLICT_MESSAGE, Conflict, PermissionDenied, TransitionNotAllowed, ValidationError,
 )
@@ -78,17 +79,14 @@ class Actor:
 
     def candidate_user_ids(self, session: Session, record: Any, dept_field: str) -> list[int]:
         """Enabled users who may act on the record at this stage (for notifications)."""
-        query = (
-            select(User.id).join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role.in_(self.roles), User.disabled == false())
-        )
         if self.scope is Scope.OWN_DISTRICT:
-            query = query.where(User.org_id == record.org_id)
-        elif self.scope is Scope.SUPERVISING_DEPT:
-            query = query.where(User.org_id == getattr(record, dept_field))
-        else:
-            query = query.join(Org, Org.id == User.org_id).where(Org.kind == OrgKind.REFORM_OFFICE)
-        return sorted(set(session.execute(query).scalars().all()))
+            return notifications.active_user_ids(session, roles=self.roles,
+                                                  org_ids=[record.org_id])
+        if self.scope is Scope.SUPERVISING_DEPT:
+            return notifications.active_user_ids(session, roles=self.roles,
+                                                  org_ids=[getattr(record, dept_field)])
+        return notifications.active_user_ids(session, roles=self.roles,
+                                              org_kind=OrgKind.REFORM_OFFICE)
 
 
 def district(*roles: Role) -> Actor:
@@ -158,14 +156,6 @@ class Flow:
             if key in self._index:
                 raise ValueError(f"duplicate transition {key} in {self.module}")
             self._index[key] = t
-
-    @property
-    def states(self) -> list[str]:
-        seen: dict[str, None] = {}
-        for t in self.transitions:
-            seen.setdefault(t.source)
-            seen.setdefault(t.target)
-        return list(seen)
 
     def transition(self, status: str, action: Action) -> Transition | None:
         return self._index.get((status, Action(action)))
@@ -318,9 +308,8 @@ class Flow:
         else:
             title = f"【{self.label}】“{title_value}”{label}，当前状态：{t.target}"
             body = f"{actor.org_name} {actor.name} 执行了“{label}”。"
-        for uid in sorted(recipients):
-            session.add(Notification(user_id=uid, title=title, body=body,
-                                     record_type=self.module, record_id=record.id))
+        notifications.send(session, user_ids=recipients, title=title, body=body,
+                           record_type=self.module, record_id=record.id)
 
 
 def history(session: Session, *, record_type: str, record_id: int) -> list[dict]:

@@ -27,7 +27,7 @@ def _split_roles(text: str) -> list[str]:
 
 def import_users(session: Session, *, actor: CurrentUser, data: bytes) -> int:
     """Validate every row, then create all users in one transaction. Returns the count."""
-    accounts._require_admin(actor)
+    accounts.require_admin(actor)
     rows = read_xlsx(data)
     if not rows:
         raise ValidationError("文件中没有数据行，请按模板填写后再导入")

@@ -6,6 +6,7 @@ from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from models import AuditEvent, Org, Role
+from services import pilots, progress
 from services.flows import FLOWS
 from services.identity import CurrentUser
 from services.review import DRAFT, RETURNED, Action
@@ -56,14 +57,12 @@ def todos(session: Session, *, actor: CurrentUser, limit: int = 200) -> list[Tod
                               updated_at=record.updated_at, reason=reasons.get(record.id, ""),
                               version=record.version))
     if actor.is_district and actor.has(Role.CLERK):
-        from services import progress  # progress imports flows; keep the import local
         for task in progress.unreported_tasks(session, actor=actor):
             items.append(Todo(kind="推进任务", module="task", module_label="试点推进任务",
                               record_id=task["task_id"], title=task["试点名称"],
                               status="待填报", org_name=task["主管市级部门"],
                               updated_at=task["推送时间"]))
     if actor.is_department and actor.has(Role.CLERK, Role.REVIEWER):
-        from services import pilots
         for req in pilots.pending_join_requests(session, actor=actor):
             items.append(Todo(kind="待我审核", module="join", module_label="申请纳入涉及区县",
                               record_id=req["id"], title=req["试点名称"], status="待处理",

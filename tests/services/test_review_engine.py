@@ -245,3 +245,15 @@ def test_workbench_shows_reviewer_only_own_district_queue(session, people):
     items = workbench.todos(session, actor=people["reviewer"])
 
     assert [(t.kind, t.record_id) for t in items] == [("待我审核", mine.id)]
+
+
+def test_disabled_reviewers_are_not_notified(session, people):
+    from services import accounts
+    admin = make_user(session, org="市委改革办", role=Role.ADMIN)
+    accounts.set_disabled(session, actor=admin, user_id=people["reviewer"].id, disabled=True)
+    colleague = make_user(session, org="万州区", role=Role.REVIEWER)
+    pilot = make_pilot(session, creator=people["clerk"])
+
+    apply(session, pilot, Action.SUBMIT, people["clerk"])
+
+    assert set(session.execute(select(Notification.user_id)).scalars()) == {colleague.id}
