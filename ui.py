@@ -10,7 +10,7 @@ from streamlit.errors import StreamlitAPIException
 import yaml
 
 from models import ROLE_LABELS, Role
-from services import accounts, config, db, notifications, seed
+from services import accounts, config, db, notifications, pilots, progress, review, seed
 from services.clock import local_time
 from services.errors import DomainError, SessionExpired
 from services.exports import XLSX_MIME, to_xlsx
@@ -269,10 +269,8 @@ def open_record(page: str, key: str, record_id: int) -> None:
 
 def history(record_type: str, record_id: int) -> None:
     """审核记录 of a record, oldest first, with changed fields old→new."""
-    from services import review
     with db.session_scope() as session:
         events = review.history(session, record_type=record_type, record_id=record_id)
-    from services import pilots, progress
     names = {**review.ACTION_LABELS, "create": "创建", "add_district": "增加涉及区县"}
     labels = {"pilot": pilots.FIELD_LABELS, "progress": progress.FIELD_LABELS}.get(record_type, {})
     rows = []
