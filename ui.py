@@ -10,7 +10,7 @@ from streamlit.errors import StreamlitAPIException
 import yaml
 
 from models import ROLE_LABELS, Role
-from services import accounts, config, db, notifications, pilots, progress, review, seed
+from services import accounts, config, db, files, notifications, pilots, progress, review, seed
 from services.clock import local_time
 from services.errors import DomainError, SessionExpired
 from services.exports import XLSX_MIME, to_xlsx
@@ -298,7 +298,7 @@ def _short(value) -> str:
 
 def attachments(items, *, key: str) -> None:
     """Download buttons keeping the original file names (never rendered inline)."""
-    from services import files
+
     if not items:
         st.caption("（无附件）")
     for att in items:
