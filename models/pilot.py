@@ -16,6 +16,7 @@ class Pilot(ReviewedRecord, table=True):
         sa.Index(
             "uq_pilot_doc_number_live",
             "doc_number_norm",
+            "batch",
             unique=True,
             sqlite_where=sa.text(f"status != '{CANCELLED}'"),
             postgresql_where=sa.text(f"status != '{CANCELLED}'"),
@@ -49,6 +50,12 @@ class JoinRequest(SQLModel, table=True):
     """申请纳入涉及区县: a district asks the supervising department to add it to a pilot."""
 
     __tablename__ = "pilot_join_request"
+    __table_args__ = (
+        # One pending request per pilot and district; decided ones stay as history.
+        sa.Index("uq_pilot_join_request_pending", "pilot_id", "org_id", unique=True,
+                 sqlite_where=sa.text("status = '待处理'"),
+                 postgresql_where=sa.text("status = '待处理'")),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     pilot_id: int = Field(foreign_key="pilot.id", index=True)

@@ -79,4 +79,4 @@ def revision_view(rev: ProgressRevision, achievements) -> None:
             for i, a in enumerate(achievements, start=1)]
     st.markdown(f"**试点成果（{len(rows)}项）**")
     if rows:
-        st.dataframe(rows, hide_index=True, use_container_width=True)
+        st.dataframe(rows, hide_index=True, width="stretch")

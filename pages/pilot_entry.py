@@ -62,7 +62,7 @@ with new_tab:
     for col, submit, done in ((c1, False, "已保存为草稿，可在“本区县试点”中继续修改或上报"),
                               (c2, True, f"“{data.name}”已上报，等待区县审核员审核")):
         if col.button("保存并上报" if submit else "保存", key=f"new-{submit}",
-                      type="primary" if submit else "secondary", use_container_width=True):
+                      type="primary" if submit else "secondary", width="stretch"):
             if run(pilots.create, data=data, uploads=uploads, submit=submit):
                 st.session_state["flash"] = done
                 st.session_state["new_form_gen"] = generation + 1
@@ -98,19 +98,19 @@ with mine_tab:
                                        departments=departments, involved=involved,
                                        own_org_id=p.org_id)
             c = st.columns(4)
-            if c[0].button("保存", key="edit-save", use_container_width=True):
+            if c[0].button("保存", key="edit-save", width="stretch"):
                 if run(pilots.update, pilot_id=p.id, version=p.version, data=data,
                        uploads=uploads):
                     st.success("已保存")
                     st.rerun()
             if c[1].button("保存并上报", key="edit-submit", type="primary",
-                           use_container_width=True):
+                           width="stretch"):
                 if run(pilots.update, pilot_id=p.id, version=p.version, data=data,
                        uploads=uploads, submit=True):
                     st.success("已上报")
                     st.rerun()
             if Action.CANCEL in actions and c[2].button("作废", key="edit-cancel",
-                                                        use_container_width=True):
+                                                        width="stretch"):
                 if run(pilots.act, pilot_id=p.id, action=Action.CANCEL, version=p.version):
                     st.rerun()
             offer_join_request()

@@ -1,5 +1,4 @@
 """试点项目清单: every pilot the user may read, with filters, Excel export and details."""
-from datetime import date
 
 import streamlit as st
 
@@ -7,7 +6,7 @@ import ui
 from models import OrgKind
 from pages._pilot_form import pilot_facts
 from pages._progress_parts import revision_view
-from services import db, orgs, pilots, progress
+from services import clock, db, orgs, pilots, progress
 from services.exports import XLSX_MIME
 
 user = ui.require_user()
@@ -24,7 +23,7 @@ dept = c[1].selectbox("主管市级部门", [None] + [d.id for d in departments]
                       format_func=lambda i: "全部部门" if i is None else names[i])
 status = c[2].selectbox("状态", [None] + pilots.STATUSES, key="f-status",
                         format_func=lambda v: "全部状态" if v is None else v)
-year = c[3].selectbox("年度", [None] + list(range(date.today().year, 2022, -1)), key="f-year",
+year = c[3].selectbox("年度", [None] + list(range(clock.today().year, 2022, -1)), key="f-year",
                       format_func=lambda v: "全部年度" if v is None else f"{v}年")
 with db.session_scope() as s:
     rows = pilots.search(s, actor=user, district_id=district, dept_id=dept, status=status,

@@ -53,14 +53,14 @@ with tabs[0]:
         reason = ui.reject_reason(f"reason-{pilot.id}")
         c1, c2, _ = st.columns([1, 1, 3])
         if user.is_department:
-            if c1.button("确认分发", type="primary", use_container_width=True):
+            if c1.button("确认分发", type="primary", width="stretch"):
                 ui.perform(pilots.confirm_and_distribute, "已确认分发，推进任务已推送到涉及区县",
                     pilot_id=pilot.id, version=pilot.version, corrections=corrections,
                     districts=corrections.districts, uploads=uploads)
-        elif c1.button("通过", type="primary", use_container_width=True):
+        elif c1.button("通过", type="primary", width="stretch"):
             ui.perform(pilots.act, "已通过，已提交主管市级部门确认", pilot_id=pilot.id,
                 action=Action.APPROVE, version=pilot.version)
-        if c2.button("驳回", use_container_width=True):
+        if c2.button("驳回", width="stretch"):
             ui.perform(pilots.act, "已驳回，退回区县录入员修改", pilot_id=pilot.id, action=Action.REJECT,
                 version=pilot.version, comment=reason)
         ui.history("pilot", pilot.id)

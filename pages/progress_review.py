@@ -47,7 +47,7 @@ with right:
     frame = pd.DataFrame(diff["fields"])
     st.dataframe(frame.drop(columns=["changed"]).style.apply(
         lambda row: ["background-color: #FFF3CD" if frame.loc[row.name, "changed"] else ""
-                     for _ in row], axis=1), hide_index=True, use_container_width=True)
+                     for _ in row], axis=1), hide_index=True, width="stretch")
     for label, items, color in (("新增工作", diff["work_added"], "green"),
                                 ("删除工作", diff["work_removed"], "red"),
                                 ("新增成果", diff["achievements_added"], "green"),
@@ -66,7 +66,7 @@ if rev.status == "待市委改革办确认":
 for col, action, text, kwargs in ((c1, Action.APPROVE, "通过", {}),
                                   (c2, Action.REJECT, "驳回", {"comment": reason})):
     if col.button(text, type="primary" if action is Action.APPROVE else "secondary",
-                  use_container_width=True, key=f"pr-{action}"):
+                  width="stretch", key=f"pr-{action}"):
         ui.perform(progress.act, "已驳回，退回区县录入员修改" if action is Action.REJECT else "已通过",
                    revision_id=rev.id, action=action, version=rev.version, **kwargs)
 ui.history("progress", rev.id)

@@ -1,12 +1,11 @@
 """试点推进状态更新 (区县录入员): pushed tasks, revisions, work items and achievements."""
-from datetime import date
 
 import streamlit as st
 
 import ui
 from models import Role
 from pages._progress_parts import achievement_rows, revision_view, work_list
-from services import db, progress
+from services import clock, db, progress
 from services.flows import PROGRESS_FLOW
 from services.guidance import HELP, PROGRESS
 from services.progress import COMPLETED, PROGRESS_STATUSES, AchievementInput, ProgressInput
@@ -78,7 +77,7 @@ status = st.radio("推进状态", PROGRESS_STATUSES, horizontal=True, key=f"{key
 accepted = None
 if status == COMPLETED:
     accepted = st.date_input("验收时间", value=current.acceptance_date, key=f"{key}-accepted",
-                             max_value=date.today(), format="YYYY-MM-DD", help=HELP["验收时间"])
+                             max_value=clock.today(), format="YYYY-MM-DD", help=HELP["验收时间"])
 items = work_list(f"{key}-items", progress.work_items(current))
 problems = st.text_area("存在问题", value=current.problems, key=f"{key}-problems",
                         help=HELP["存在问题"], placeholder="聚焦体制机制问题、政策法规问题等")
@@ -87,12 +86,12 @@ rows = achievement_rows(f"{key}-ach", [AchievementInput(a.name, a.measures, a.ef
 data = ProgressInput(progress_status=status, acceptance_date=accepted, work_items=items,
                      problems=problems, achievements=rows)
 c = st.columns(4)
-if c[0].button("保存", use_container_width=True):
+if c[0].button("保存", width="stretch"):
     ui.perform(progress.save, "已保存", revision_id=current.id, version=current.version, data=data)
-if c[1].button("保存并上报", type="primary", use_container_width=True):
+if c[1].button("保存并上报", type="primary", width="stretch"):
     ui.perform(progress.save, "已上报，等待区县审核员审核", revision_id=current.id,
         version=current.version, data=data, submit=True)
-if Action.CANCEL in actions and c[2].button("作废本版本", use_container_width=True):
+if Action.CANCEL in actions and c[2].button("作废本版本", width="stretch"):
     ui.perform(progress.act, "已作废本版本", revision_id=current.id, action=Action.CANCEL,
         version=current.version)
 ui.history("progress", current.id)

@@ -39,7 +39,7 @@ with list_tab:
             "解锁": lambda s: accounts.unlock(s, actor=user, user_id=target),
         }
         for col, (label, run) in zip((b1, b2, b3, b4), actions.items()):
-            if col.button(label, key=f"user-{label}", use_container_width=True):
+            if col.button(label, key=f"user-{label}", width="stretch"):
                 try:
                     with db.session_scope() as session:
                         run(session)

@@ -50,7 +50,7 @@ with todo_tab:
                           f"{accounts.local_time(item.updated_at)}")
             if item.kind == "退回修改":
                 left.error(f"驳回原因：{item.reason or '（未记录）'}")
-            if right.button("打开", key=f"open-{n}", use_container_width=True):
+            if right.button("打开", key=f"open-{n}", width="stretch"):
                 ui.open_record(*target(item))
     rows = [{"类别": t.kind, "模块": t.module_label, "名称": t.title, "状态": t.status,
              "单位": t.org_name, "驳回原因": t.reason,

@@ -7,6 +7,7 @@ from sqlalchemy import and_, func, select
 from sqlmodel import Session
 
 from models import Achievement, Org, Pilot, ProgressRevision, ProgressTask, Role, utcnow
+from services import clock
 from services.db import transactional
 from services.errors import PermissionDenied, ValidationError
 from services.flows import (
@@ -211,7 +212,7 @@ def save(session: Session, *, actor: CurrentUser, revision_id: int, version: int
     """保存 (or 保存并上报) a revision with its work items and achievement rows."""
     rev = get(session, actor=actor, revision_id=revision_id)
     PROGRESS_FLOW.check(Action.SAVE, rev, actor, version)
-    items, rows = _validate(data, submitting=submit, today=today or date.today())
+    items, rows = _validate(data, submitting=submit, today=today or clock.today())
     before = _achievement_rows(session, rev.id)
     after = [{"成果名称": a.name, "具体举措及解决问题": a.measures, "具体成效": a.effects}
              for a in rows]
@@ -248,7 +249,7 @@ def act(session: Session, *, actor: CurrentUser, revision_id: int, action: Actio
                                 rev.problems,
                                 [AchievementInput(a.name, a.measures, a.effects)
                                  for a in achievements_of(session, rev.id)]),
-                  submitting=True, today=today or date.today())
+                  submitting=True, today=today or clock.today())
     rev = PROGRESS_FLOW.apply(session, record_id=rev.id, action=action, actor=actor,
                               version=version, comment=comment, commit=False)
     if rev.status == PROGRESS_CONFIRMED:

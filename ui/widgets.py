@@ -1,0 +1,93 @@
+"""Small widgets shared by pages: tables, Excel buttons, attachments, history, actions."""
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from models import ROLE_LABELS, Role
+from services import accounts, db, files, pilots, progress, review
+from services.clock import local_time
+from services.errors import DomainError
+from services.exports import XLSX_MIME, to_xlsx
+
+def history(record_type: str, record_id: int) -> None:
+    """审核记录 of a record, oldest first, with changed fields old→new."""
+    with db.session_scope() as session:
+        events = review.history(session, record_type=record_type, record_id=record_id)
+    names = {**review.ACTION_LABELS, "create": "创建", "add_district": "增加涉及区县"}
+    labels = {"pilot": pilots.FIELD_LABELS, "progress": progress.FIELD_LABELS}.get(record_type, {})
+    rows = []
+    for e in events:
+        # Field names become the form's labels; internal columns (ASCII names) are left out.
+        changes = "；".join(f"{labels.get(k, k)}：{_short(old)} → {_short(new)}"
+                           for k, (old, new) in e["changes"].items()
+                           if k in labels or not k.isascii())
+        rows.append({"时间": accounts.local_time(e["time"]), "单位": e["org"],
+                     "操作人": e["actor"], "角色": ROLE_LABELS.get(Role(e["role"]), e["role"])
+                     if e["role"] in set(Role) else e["role"],
+                     "操作": names.get(e["action"], e["action"]),
+                     "状态变化": f"{e['from'] or '—'} → {e['to']}", "意见": e["comment"],
+                     "修改内容": changes})
+    with st.expander(f"审核记录（{len(rows)}）"):
+        table(rows)
+        excel_button(rows, filename=f"审核记录-{record_type}-{record_id}.xlsx",
+                     key=f"hist-xlsx-{record_type}-{record_id}")
+
+
+def _short(value) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def attachments(items, *, key: str) -> None:
+    """Download buttons keeping the original file names (never rendered inline)."""
+
+    if not items:
+        st.caption("（无附件）")
+    for att in items:
+        st.download_button(f"⬇ {att.purpose}：{att.original_name}", data=files.content(att),
+                           file_name=att.original_name, mime=files.mime_of(att),
+                           key=f"{key}-att-{att.id}")
+
+
+def reject_reason(key: str) -> str:
+    return st.text_area("驳回原因", key=key, placeholder="请写明需要修改的内容（不少于5个字）",
+                        height=80)
+
+
+def excel_button(rows: list[dict], *, filename: str, label: str = "导出Excel",
+                 key: str | None = None, headers: list[str] | None = None) -> None:
+    rows = [{k: v for k, v in row.items() if k != "id"} for row in rows]  # ids are internal
+    st.download_button(label, data=to_xlsx(rows, headers=headers), file_name=filename,
+                       mime=XLSX_MIME, key=key or f"xlsx-{filename}", disabled=not rows)
+
+
+def table(rows: list[dict], *, hide: tuple[str, ...] = ("id",)) -> None:
+    if not rows:
+        st.info("暂无数据")
+        return
+    frame = pd.DataFrame([{k: local_time(v) if isinstance(v, datetime) else v
+                           for k, v in row.items()} for row in rows])
+    st.dataframe(frame.drop(columns=[c for c in hide if c in frame.columns]),
+                 hide_index=True, width="stretch")
+
+
+def perform(fn, success: str, **kwargs) -> None:
+    """Run a service action as the current user; on success rerun and show `success`.
+
+    A refused action shows its Chinese message and changes nothing.
+    """
+    try:
+        with st.spinner("正在处理…"), db.session_scope() as session:
+            fn(session, actor=st.session_state["current_user"], **kwargs)
+    except DomainError as exc:
+        st.error(str(exc))
+        return
+    st.session_state["flash"] = success
+    st.rerun()
+
+
+def flash() -> None:
+    """The success message of the action that caused this run, if any."""
+    if msg := st.session_state.pop("flash", None):
+        st.success(msg)
