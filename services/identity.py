@@ -1,7 +1,11 @@
 """The acting user, detached from any session: what services need to authorise an action."""
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
-from models import OrgKind, Role
+from sqlalchemy import select
+
+from models import OrgKind, Role, User
+from services.errors import PermissionDenied
 
 
 @dataclass(frozen=True)
@@ -28,3 +32,21 @@ class CurrentUser:
     @property
     def is_reform_office(self) -> bool:
         return self.org_kind == OrgKind.REFORM_OFFICE
+
+
+def require_active(session, actor: CurrentUser) -> None:
+    """Refuse an actor whose account is disabled or locked *now*, read in this transaction.
+
+    Every state-changing service calls this first, so a session opened before an admin
+    disabled the account cannot act, whatever the page still shows.
+    """
+    row = session.execute(select(User.disabled, User.locked_until)
+                          .where(User.id == actor.id)).first()
+    if row is None or row.disabled:
+        raise PermissionDenied("您的账号已停用，不能执行此操作；如有疑问请联系系统管理员")
+    locked = row.locked_until
+    if locked is not None:
+        if locked.tzinfo is None:
+            locked = locked.replace(tzinfo=timezone.utc)
+        if locked > datetime.now(timezone.utc):
+            raise PermissionDenied("您的账号已被锁定，不能执行此操作；请稍后再试或联系系统管理员解锁")
