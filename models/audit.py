@@ -14,8 +14,9 @@ class AuditEvent(SQLModel, table=True):
     record_type: str = Field(max_length=32, index=True)
     record_id: int = Field(index=True)
     org_id: int = Field(foreign_key="org.id", index=True)
-    actor_id: int = Field(foreign_key="user.id")
-    actor_org_id: int = Field(foreign_key="org.id")
+    # Both empty for system steps taken by the clock (deadlines, automatic removals).
+    actor_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    actor_org_id: Optional[int] = Field(default=None, foreign_key="org.id")
     actor_role: str = Field(max_length=16)
     action: str = Field(max_length=16, index=True)
     from_status: str = Field(max_length=32)

@@ -6,7 +6,7 @@ from services import accounts, db, notifications, workbench
 
 user = ui.require_user()
 st.title("业务工作台")
-st.caption(f"{user.org_name} · {user.name}")
+st.caption(f"{ui.literal(user.org_name)} · {ui.literal(user.name)}")
 
 with db.session_scope() as session:
     todos = workbench.todos(session, actor=user)
@@ -25,33 +25,20 @@ st.markdown(" ".join(f":{color}-badge[{label} **{n}**]" for color, label, n in c
 
 todo_tab, message_tab, password_tab = st.tabs(["待办事项", f"消息通知（{unread}）", "修改密码"])
 
-def target(item) -> tuple[str, str, int]:
-    """The page that opens a to-do, and the session key that preselects its record."""
-    if item.module == "task":
-        return "pages/progress_update.py", "open_task", item.record_id
-    if item.module == "join":
-        return "pages/pilot_review.py", "open_join", item.record_id
-    editing = item.kind in ("草稿", "退回修改")
-    if item.module == "pilot":
-        return ("pages/pilot_entry.py" if editing else "pages/pilot_review.py",
-                "open_pilot", item.record_id)
-    return ("pages/progress_update.py" if editing else "pages/progress_review.py",
-            "open_revision", item.record_id)
-
-
 with todo_tab:
     if not todos:
         st.success("暂无待办事项")
-    for n, item in enumerate(todos[:30]):
+    for item in todos[:30]:
         with st.container(border=True):
             left, right = st.columns([6, 1])
-            left.markdown(f"**【{item.kind}】{item.module_label}：{item.title}**  \n"
-                          f"{item.org_name} · {item.status} · "
+            left.markdown(f"**【{item.kind}】{item.module_label}：{ui.literal(item.title)}**  \n"
+                          f"{ui.literal(item.org_name)} · {item.status} · "
                           f"{accounts.local_time(item.updated_at)}")
             if item.kind == "退回修改":
-                left.error(f"驳回原因：{item.reason or '（未记录）'}")
-            if right.button("打开", key=f"open-{n}", width="stretch"):
-                ui.open_record(*target(item))
+                left.error(f"驳回原因：{ui.literal(item.reason) or '（未记录）'}")
+            if item.page and right.button("打开", key=f"open-{item.module}-{item.record_id}",
+                                          width="stretch"):
+                ui.open_record(item.page, item.open_key, item.record_id)
     rows = [{"类别": t.kind, "模块": t.module_label, "名称": t.title, "状态": t.status,
              "单位": t.org_name, "驳回原因": t.reason,
              "更新时间": accounts.local_time(t.updated_at)} for t in todos]
@@ -66,7 +53,7 @@ with message_tab:
     for note in messages:
         with st.container(border=True):
             flag = "" if note.is_read else "🔴 "
-            st.markdown(f"{flag}**{note.title}**  \n{note.body}")
+            st.markdown(f"{flag}**{ui.literal(note.title)}**  \n{ui.literal(note.body)}")
             st.caption(accounts.local_time(note.created_at))
             if not note.is_read and st.button("标为已读", key=f"read-{note.id}"):
                 with db.session_scope() as session:

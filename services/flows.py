@@ -4,8 +4,9 @@ from sqlmodel import Session
 
 from models import Pilot, PilotDistrict, ProgressRevision, Role
 from services import notifications
+from services.registry import register
 from services.review import (
-    DRAFT, RETURNED, Action, Flow, Transition, department, district, reform_office,
+    DRAFT, RETURNED, Action, Flow, PageSpec, Transition, department, district, reform_office,
 )
 
 CANCELLED = "作废"
@@ -48,10 +49,27 @@ def _involved_district_clerks(session: Session, record: Pilot, target: str) -> l
                                          org_ids=session.execute(involved).scalars().all())
 
 
-PILOT_FLOW = Flow(
+SECTION = "改革探索力"
+# Columns kept by the system, never shown in 审核记录.
+INTERNAL = frozenset({"doc_number_norm", "updated_by", "updated_at", "created_by", "created_at",
+                      "version", "status", "org_id", "id"})
+
+PILOT_FLOW = register(Flow(
     module="pilot",
     label="试点项目",
     model=Pilot,
+    labels={
+        "name": "试点名称", "deploy_level": "部署层级", "doc_title": "文件依据",
+        "doc_number": "文号", "scope_basis": "试点范围依据", "content": "试点内容及任务",
+        "due_date": "完成时间", "dept_id": "主管市级部门", "batch": "批次", "is_secret": "涉密",
+        "sent_offline": "涉密材料已线下报送", "evidence_by_dept": "请市级部门协助上传国家文件",
+    },
+    hidden=INTERNAL,
+    section=SECTION,
+    pages=(PageSpec("pages/pilot_entry.py", "试点项目录入", "edit"),
+           PageSpec("pages/pilot_review.py", "试点项目审核", "review"),
+           PageSpec("pages/pilot_list.py", "试点项目清单", "all")),
+    open_key="open_pilot",
     transitions=_clerk_editing(cancel=True) + [
         Transition(PILOT_DISTRICT_REVIEW, Action.APPROVE, PILOT_DEPT_CONFIRM, _district_reviewer),
         Transition(PILOT_DISTRICT_REVIEW, Action.REJECT, RETURNED, _district_reviewer),
@@ -59,13 +77,20 @@ PILOT_FLOW = Flow(
         Transition(PILOT_DEPT_CONFIRM, Action.REJECT, RETURNED, _dept_staff),
     ],
     extra_recipients=_involved_district_clerks,
-)
+))
 
-PROGRESS_FLOW = Flow(
+PROGRESS_FLOW = register(Flow(
     module="progress",
     label="试点推进状态",
     model=ProgressRevision,
     title_field="title",
+    labels={"progress_status": "推进状态", "acceptance_date": "验收时间",
+            "work_items": "已开展工作", "problems": "存在问题", "achievements": "试点成果"},
+    hidden=INTERNAL | {"task_id", "pilot_id", "dept_id", "title", "revision_no", "confirmed_at"},
+    section=SECTION,
+    pages=(PageSpec("pages/progress_update.py", "试点推进状态更新", "edit"),
+           PageSpec("pages/progress_review.py", "试点推进审核", "review")),
+    open_key="open_revision",
     transitions=_clerk_editing(cancel=True) + [
         Transition(PROGRESS_DISTRICT_REVIEW, Action.APPROVE, PROGRESS_DEPT_REVIEW,
                    _district_reviewer),
@@ -75,7 +100,4 @@ PROGRESS_FLOW = Flow(
         Transition(PROGRESS_OFFICE_CONFIRM, Action.APPROVE, PROGRESS_CONFIRMED, _office_reviewer),
         Transition(PROGRESS_OFFICE_CONFIRM, Action.REJECT, RETURNED, _office_reviewer),
     ],
-)
-
-FLOWS: list[Flow] = [PILOT_FLOW, PROGRESS_FLOW]
-FLOWS_BY_MODULE = {f.module: f for f in FLOWS}
+))

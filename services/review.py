@@ -17,14 +17,21 @@ from services import notifications
 from services.errors import (
     CONFLICT_MESSAGE, Conflict, PermissionDenied, TransitionNotAllowed, ValidationError,
 )
-from services.identity import CurrentUser
+from services.identity import CurrentUser, require_active
+from services.limits import check_text
 
 DRAFT = "草稿"
 RETURNED = "退回修改"
 MIN_REASON_LENGTH = 5
+SYSTEM_ROLE = "system"
+# Columns an action never sets through `values`: the engine owns them.
+PROTECTED_FIELDS = frozenset({"id", "status", "version", "org_id", "created_by", "created_at",
+                              "updated_by", "updated_at"})
 
 
 class Action(StrEnum):
+    """Actions shared by every flow; a flow may declare actions of its own (plain strings)."""
+
     SAVE = "save"
     SUBMIT = "submit"
     APPROVE = "approve"
@@ -43,6 +50,9 @@ ACTION_LABELS = {
     Action.DISTRIBUTE: "确认分发",
     Action.CANCEL: "作废",
 }
+EDIT_ACTIONS = frozenset({Action.SAVE, Action.SUBMIT})
+OWNER_ACTIONS = EDIT_ACTIONS | {Action.WITHDRAW, Action.CANCEL}
+EVENT_LABELS = {"create": "创建", "add_district": "增加涉及区县"}
 
 
 class Scope(StrEnum):
@@ -51,6 +61,15 @@ class Scope(StrEnum):
     OWN_DISTRICT = "own_district"      # the district that owns the record
     SUPERVISING_DEPT = "supervising_dept"  # the department named on the record
     REFORM_OFFICE = "reform_office"    # 市委改革办
+    SYSTEM = "system"                  # the clock: deadlines, automatic removals
+
+
+SCOPE_ORG_KIND = {Scope.OWN_DISTRICT: OrgKind.DISTRICT, Scope.SUPERVISING_DEPT: OrgKind.DEPARTMENT,
+                  Scope.REFORM_OFFICE: OrgKind.REFORM_OFFICE}
+
+# The actor of system transitions: no account, no org; audited as 系统.
+SYSTEM_USER = CurrentUser(id=0, phone="", name="系统", org_id=0, org_name="系统",
+                          org_kind=SYSTEM_ROLE, roles=frozenset({SYSTEM_ROLE}))
 
 
 @dataclass(frozen=True)
@@ -58,27 +77,35 @@ class Actor:
     scope: Scope
     roles: frozenset[str]
 
+    def admits(self, user: CurrentUser) -> bool:
+        """Whether `user` is of the kind of org and role that acts here (ignoring the record)."""
+        if self.scope is Scope.SYSTEM:
+            return user is SYSTEM_USER
+        return bool(user.roles & self.roles) and user.org_kind == SCOPE_ORG_KIND[self.scope]
+
     def allows(self, record: Any, user: CurrentUser, dept_field: str) -> bool:
-        if not user.roles & self.roles:
+        if not self.admits(user):
             return False
         if self.scope is Scope.OWN_DISTRICT:
-            return user.is_district and user.org_id == record.org_id
+            return user.org_id == record.org_id
         if self.scope is Scope.SUPERVISING_DEPT:
-            return user.is_department and user.org_id == getattr(record, dept_field)
-        return user.is_reform_office
+            return user.org_id == getattr(record, dept_field)
+        return True
 
     def query_filter(self, model: type, user: CurrentUser, dept_field: str):
         """A WHERE clause selecting the records this user may act on, or `false()`."""
-        if not user.roles & self.roles:
+        if not self.admits(user):
             return false()
         if self.scope is Scope.OWN_DISTRICT:
-            return model.org_id == user.org_id if user.is_district else false()
+            return model.org_id == user.org_id
         if self.scope is Scope.SUPERVISING_DEPT:
-            return getattr(model, dept_field) == user.org_id if user.is_department else false()
-        return true() if user.is_reform_office else false()
+            return getattr(model, dept_field) == user.org_id
+        return true()
 
     def candidate_user_ids(self, session: Session, record: Any, dept_field: str) -> list[int]:
         """Enabled users who may act on the record at this stage (for notifications)."""
+        if self.scope is Scope.SYSTEM:
+            return []
         if self.scope is Scope.OWN_DISTRICT:
             return notifications.active_user_ids(session, roles=self.roles,
                                                   org_ids=[record.org_id])
@@ -101,21 +128,77 @@ def reform_office(*roles: Role) -> Actor:
     return Actor(Scope.REFORM_OFFICE, frozenset(roles))
 
 
+def system() -> Actor:
+    return Actor(Scope.SYSTEM, frozenset({SYSTEM_ROLE}))
+
+
+# A condition returns the refusal message (or None) before a transition is taken;
+# an effect runs in the same transaction once the record has entered the target state.
+Condition = Callable[[Session, Any, CurrentUser], "str | None"]
+Effect = Callable[[Session, Any, CurrentUser], None]
+
+
 @dataclass(frozen=True)
 class Transition:
     source: str
-    action: Action
+    action: str
     target: str
     actor: Actor
+    conditions: tuple[Condition, ...] = ()
+    on_enter: tuple[Effect, ...] = ()
+    reason: bool | None = None       # a 驳回-like step that needs a written reason
+    segregate: bool | None = None    # refused to whoever created or edited the record
+    label: str | None = None         # button label (default: the action's label)
 
     @property
     def needs_reason(self) -> bool:
-        return self.action is Action.REJECT
+        return self.action == Action.REJECT if self.reason is None else self.reason
 
     @property
     def segregated(self) -> bool:
-        """Approving steps may not be taken by the record's creator or last editor."""
+        """Approving steps may not be taken by anyone who wrote the record."""
+        if self.segregate is not None:
+            return self.segregate
         return self.action in (Action.APPROVE, Action.DISTRIBUTE)
+
+    @property
+    def is_system(self) -> bool:
+        return self.actor.scope is Scope.SYSTEM
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """A page of a module. `audience`: "edit" (who may 保存/保存并上报), "review" (who takes
+    a reviewing step), "all" (every logged-in user) or a predicate on the user."""
+
+    path: str
+    title: str
+    audience: "str | Callable[[CurrentUser], bool]"
+    section: str = ""
+
+    @property
+    def url(self) -> str:
+        # The url is the file's stem: on a fresh session Streamlit resolves a deep link against
+        # pages/ before st.navigation runs, and a different name would show "page not found".
+        return self.path.rsplit("/", 1)[-1].removesuffix(".py")
+
+
+@dataclass(frozen=True)
+class Todo:
+    """One line of 业务工作台, and where it opens."""
+
+    kind: str          # 草稿 / 退回修改 / 待我审核 / 推进任务 / …
+    module: str
+    module_label: str
+    record_id: int
+    title: str
+    status: str
+    org_name: str
+    updated_at: datetime
+    reason: str = ""
+    version: int = 0
+    page: str = ""     # the page that opens it
+    open_key: str = ""  # the session key that preselects the record there
 
 
 def _jsonable(value: Any) -> Any:
@@ -137,7 +220,12 @@ def diff(record: Any, values: dict[str, Any]) -> dict[str, list]:
 
 @dataclass
 class Flow:
-    """A module's review flow: a name, the model it governs and its transition table."""
+    """A module's declaration: the model it governs, its transition table and everything the
+    rest of the system reads about it (labels, pages, readers, workbench contributions).
+
+    Registered once in `services.registry`; navigation, 业务工作台, 审核记录, exports,
+    notifications and 驳回率 read it, so a new module touches nothing else.
+    """
 
     module: str
     label: str
@@ -145,25 +233,74 @@ class Flow:
     transitions: list[Transition]
     title_field: str = "name"
     dept_field: str = "dept_id"
+    # Field labels (审核记录, diffs, exports); fields in `hidden` are internal and never shown.
+    labels: dict[str, str] = field(default_factory=dict)
+    hidden: frozenset[str] = frozenset()
+    action_labels: dict[str, str] = field(default_factory=dict)
+    event_labels: dict[str, str] = field(default_factory=dict)
+    section: str = ""
+    pages: tuple[PageSpec, ...] = ()
+    open_key: str = ""
+    # WHERE clause of the records a user may read (None: owners and whoever acts on them).
+    readable: Callable[[CurrentUser], Any] | None = None
+    # Extra 业务工作台 lines beyond drafts, returned items and review queues.
+    workbench: Callable[[Session, CurrentUser], list[Todo]] | None = None
     # Extra recipients when a record enters a state (e.g. clerks of every involved district).
     extra_recipients: Callable[[Session, Any, str], Iterable[int]] | None = None
-    _index: dict[tuple[str, Action], Transition] = field(init=False, repr=False)
+    _index: dict[tuple[str, str], Transition] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._index = {}
         for t in self.transitions:
-            key = (t.source, t.action)
+            key = (t.source, str(t.action))
             if key in self._index:
                 raise ValueError(f"duplicate transition {key} in {self.module}")
             self._index[key] = t
 
-    def transition(self, status: str, action: Action) -> Transition | None:
-        return self._index.get((status, Action(action)))
+    # --- the table ---------------------------------------------------------------------------
 
-    def refusal(self, action: Action, record: Any, user: CurrentUser) -> str | None:
-        """Why `user` may not take `action` on `record` now, or None when allowed."""
-        label = ACTION_LABELS[Action(action)]
+    @property
+    def states(self) -> list[str]:
+        """Every state of the flow (for the status column's CHECK constraint)."""
+        seen = [DRAFT]
+        for t in self.transitions:
+            for s in (t.source, t.target):
+                if s not in seen:
+                    seen.append(s)
+        return seen
+
+    @property
+    def final_states(self) -> set[str]:
+        """States nobody acts on any more by hand (approved, distributed, cancelled, …)."""
+        manual_sources = {t.source for t in self.transitions if not t.is_system}
+        return {s for s in self.states if s not in manual_sources}
+
+    def transition(self, status: str, action: str) -> Transition | None:
+        return self._index.get((status, str(action)))
+
+    def action_label(self, action: str) -> str:
+        return self.action_labels.get(str(action)) or ACTION_LABELS.get(action) or str(action)
+
+    def event_label(self, action: str) -> str:
+        """What an audit event's action is called in 审核记录."""
+        return (self.event_labels.get(action) or EVENT_LABELS.get(action)
+                or self.action_label(action))
+
+    def field_label(self, name: str) -> str | None:
+        """A changed field's label, or None for internal columns never shown to users."""
+        if name in self.hidden:
+            return None
+        return self.labels.get(name, name)
+
+    # --- who may do what ---------------------------------------------------------------------
+
+    def refusal(self, action: str, record: Any, user: CurrentUser) -> str | None:
+        """Why `user` may not take `action` on `record` now, or None when allowed.
+
+        Pure (no database): the audit-trail part of segregation is checked by `check`.
+        """
         t = self.transition(record.status, action)
+        label = t.label if t is not None and t.label else self.action_label(action)
         if t is None:
             return f"当前状态为“{record.status}”，不能执行“{label}”"
         if not t.actor.allows(record, user, self.dept_field):
@@ -172,41 +309,92 @@ class Flow:
             return f"不能“{label}”自己创建或最后修改的记录，请由其他审核人员处理"
         return None
 
-    def check(self, action: Action, record: Any, user: CurrentUser, version: int) -> Transition:
-        """The transition `user` may take now, or the precise refusal (Conflict first)."""
+    def check(self, action: str, record: Any, user: CurrentUser, version: int,
+              session: Session | None = None) -> Transition:
+        """The transition `user` may take now, or the precise refusal (Conflict first).
+
+        With a session, segregation also reads the audit trail and conditions are evaluated.
+        """
         if record.version != version:  # someone acted since this user loaded the record
             raise Conflict(CONFLICT_MESSAGE)
         if (why := self.refusal(action, record, user)) is not None:
             if self.transition(record.status, action) is None:
                 raise TransitionNotAllowed(why)
             raise PermissionDenied(why)
-        return self.transition(record.status, action)
+        t = self.transition(record.status, action)
+        if session is not None:
+            if t.segregated and edited_since_approval(session, self, record, user.id):
+                raise PermissionDenied(
+                    f"您修改过该记录的内容，不能再“{t.label or self.action_label(action)}”，"
+                    "请由其他审核人员处理")
+            for condition in t.conditions:
+                if (why := condition(session, record, user)) is not None:
+                    raise ValidationError(why)
+        return t
 
-    def can(self, action: Action, record: Any, user: CurrentUser) -> bool:
+    def can(self, action: str, record: Any, user: CurrentUser) -> bool:
         return self.refusal(action, record, user) is None
 
-    def available_actions(self, record: Any, user: CurrentUser) -> list[Action]:
-        return [t.action for t in self.transitions
-                if t.source == record.status and self.can(t.action, record, user)]
+    def available_actions(self, record: Any, user: CurrentUser,
+                          session: Session | None = None) -> list[str]:
+        """Actions to offer as buttons (with a session, also hides what segregation refuses)."""
+        allowed = []
+        for t in self.transitions:
+            if t.source != record.status or t.is_system or not self.can(t.action, record, user):
+                continue
+            if session is not None and t.segregated and edited_since_approval(
+                    session, self, record, user.id):
+                continue
+            allowed.append(t.action)
+        return allowed
+
+    def may_edit(self, user: CurrentUser) -> bool:
+        """Whether the user is of a kind that enters records of this module."""
+        return any(t.action in EDIT_ACTIONS and t.actor.admits(user) for t in self.transitions)
+
+    def may_review(self, user: CurrentUser) -> bool:
+        """Whether the user is of a kind that takes a reviewing step in this module."""
+        return any(t.action not in OWNER_ACTIONS and not t.is_system and t.actor.admits(user)
+                   for t in self.transitions)
+
+    def may_open(self, page: PageSpec, user: CurrentUser) -> bool:
+        if callable(page.audience):
+            return page.audience(user)
+        return {"edit": self.may_edit, "review": self.may_review,
+                "all": lambda _u: True}[page.audience](user)
+
+    def page_for(self, audience: str) -> PageSpec | None:
+        return next((p for p in self.pages if p.audience == audience), None)
+
+    def readable_filter(self, user: CurrentUser):
+        """WHERE clause: the records this user may read."""
+        if self.readable is not None:
+            return self.readable(user)
+        clauses = [self.model.org_id == user.org_id] if user.org_kind == OrgKind.DISTRICT else []
+        clauses += [and_(self.model.status == t.source,
+                         t.actor.query_filter(self.model, user, self.dept_field))
+                    for t in self.transitions if t.action not in OWNER_ACTIONS]
+        return or_(*clauses) if clauses else false()
 
     def actionable_filter(self, user: CurrentUser, *, exclude=(Action.SAVE, Action.WITHDRAW,
                                                             Action.CANCEL)):
-        """WHERE clause: records in a state where `user` has work to do."""
-        clauses = [
-            and_(self.model.status == t.source, t.actor.query_filter(self.model, user,
-                                                                    self.dept_field))
-            for t in self.transitions if t.action not in exclude and user.roles & t.actor.roles
+        """WHERE clauses: records in a state where `user` has work to do."""
+        return [
+            and_(self.model.status == t.source,
+                 t.actor.query_filter(self.model, user, self.dept_field))
+            for t in self.transitions
+            if t.action not in exclude and not t.is_system and t.actor.admits(user)
         ]
-        return clauses
 
     def review_queue(self, session: Session, actor: CurrentUser) -> list:
-        """Records waiting for `actor` to review (通过 / 驳回 / 确认分发), oldest first."""
-        clauses = self.actionable_filter(actor, exclude=(Action.SAVE, Action.SUBMIT,
-                                                         Action.WITHDRAW, Action.CANCEL))
+        """Records waiting for `actor` to take a reviewing step, oldest first."""
+        clauses = self.actionable_filter(actor, exclude=tuple(OWNER_ACTIONS))
         if not clauses:
             return []
         return list(session.execute(select(self.model).where(or_(*clauses))
                                     .order_by(self.model.updated_at)).scalars())
+
+    # --- taking a step -----------------------------------------------------------------------
 
     def apply(self, session: Session, *, commit: bool = True, **kwargs: Any) -> Any:
         """Take `action` on the record, or raise and leave it unchanged.
@@ -226,26 +414,42 @@ class Flow:
                 session.rollback()
             raise
 
+    def apply_system(self, session: Session, *, record_id: int, action: str,
+                     comment: str = "") -> Any | None:
+        """A clock-driven step (deadline, automatic removal), taken once: a record no longer in
+        the step's source state is left alone, so running it twice changes nothing."""
+        record = session.get(self.model, record_id, populate_existing=True)
+        t = self.transition(record.status, action) if record is not None else None
+        if t is None or not t.is_system:
+            return None
+        return self._apply(session, record_id=record_id, action=action, actor=SYSTEM_USER,
+                           version=record.version, comment=comment)
+
     def _apply(
         self,
         session: Session,
         *,
         record_id: int,
-        action: Action,
+        action: str,
         actor: CurrentUser,
         version: int,
         comment: str = "",
         values: dict[str, Any] | None = None,
         extra_changes: dict[str, list] | None = None,
     ) -> Any:
-        action = Action(action)
+        if actor is not SYSTEM_USER:
+            require_active(session, actor)
+        if protected := sorted(PROTECTED_FIELDS & set(values or {})):
+            raise PermissionDenied(f"不能直接修改{('、'.join(protected))}：这些字段由审核流程维护")
         record = session.get(self.model, record_id)
         if record is None:
             raise ValidationError("记录不存在或已被删除，请刷新后重试")
-        t = self.check(action, record, actor, version)
+        t = self.check(action, record, actor, version, session=session)
         comment = (comment or "").strip()
         if t.needs_reason and len(comment) < MIN_REASON_LENGTH:
-            raise ValidationError(f"请填写驳回原因（不少于{MIN_REASON_LENGTH}个字）")
+            raise ValidationError(f"请填写{t.label or self.action_label(action)}原因"
+                                  f"（不少于{MIN_REASON_LENGTH}个字）")
+        check_text("意见", comment, AuditEvent.__table__.c.comment.type.length)
 
         changes = diff(record, values or {})
         now = utcnow()
@@ -254,9 +458,7 @@ class Flow:
                                        "updated_at": now}
         if changes:
             new_values.update({k: (values or {})[k] for k in changes})
-        if edited:
-            new_values["updated_by"] = actor.id
-        if action in (Action.SAVE, Action.SUBMIT):
+        if (edited or t.action in EDIT_ACTIONS) and actor is not SYSTEM_USER:
             new_values["updated_by"] = actor.id
         result = session.execute(
             update(self.model)
@@ -268,14 +470,17 @@ class Flow:
             raise Conflict(CONFLICT_MESSAGE)
         session.refresh(record)
 
-        role = next(iter(sorted(actor.roles & t.actor.roles)))
+        role = SYSTEM_ROLE if actor is SYSTEM_USER else sorted(actor.roles & t.actor.roles)[0]
         session.add(AuditEvent(
             record_type=self.module, record_id=record.id, org_id=record.org_id,
-            actor_id=actor.id, actor_org_id=actor.org_id, actor_role=role,
-            action=action.value, from_status=t.source, to_status=t.target, comment=comment,
+            actor_id=None if actor is SYSTEM_USER else actor.id,
+            actor_org_id=None if actor is SYSTEM_USER else actor.org_id, actor_role=role,
+            action=str(t.action), from_status=t.source, to_status=t.target, comment=comment,
             changes=json.dumps({**changes, **(extra_changes or {})}, ensure_ascii=False),
             created_at=now,
         ))
+        for effect in t.on_enter:
+            effect(session, record, actor)
         if t.source != t.target:
             self._notify(session, record, t, actor, comment)
         return record
@@ -298,31 +503,56 @@ class Flow:
         for nxt in self.transitions:
             if nxt.source == t.target and nxt.action not in (Action.WITHDRAW, Action.CANCEL):
                 recipients.update(nxt.actor.candidate_user_ids(session, record, self.dept_field))
+        if t.is_system:  # the clock changed the district's record: tell its clerks
+            recipients.update(notifications.active_user_ids(
+                session, roles=[Role.CLERK], org_ids=[record.org_id]))
         if self.extra_recipients is not None:
             recipients.update(self.extra_recipients(session, record, t.target))
         recipients.discard(actor.id)
-        label = ACTION_LABELS[t.action]
-        if t.action is Action.REJECT:
-            title = f"【{self.label}】“{title_value}”被驳回，请修改后重新上报"
-            body = f"驳回原因：{comment}（{actor.org_name} {actor.name}）"
+        label = t.label or self.action_label(t.action)
+        who = actor.name if actor is SYSTEM_USER else f"{actor.org_name} {actor.name}"
+        if t.needs_reason:
+            title = f"【{self.label}】“{title_value}”被{label}，请修改后重新上报"
+            body = f"{label}原因：{comment}（{who}）"
         else:
             title = f"【{self.label}】“{title_value}”{label}，当前状态：{t.target}"
-            body = f"{actor.org_name} {actor.name} 执行了“{label}”。"
+            body = f"{who} 执行了“{label}”。" + (f"意见：{comment}" if comment else "")
         notifications.send(session, user_ids=recipients, title=title, body=body,
                            record_type=self.module, record_id=record.id)
+
+
+def edited_since_approval(session: Session, flow: Flow, record: Any, user_id: int) -> bool:
+    """Whether the user wrote any of the record's content since it last reached a final state:
+    created, saved or submitted it, or changed its fields while it was being edited. (A reviewing
+    stage's own corrections, such as the department's at 确认分发, do not bar that stage.)"""
+    baseline = session.execute(
+        select(func.max(AuditEvent.id)).where(
+            AuditEvent.record_type == flow.module, AuditEvent.record_id == record.id,
+            AuditEvent.to_status.in_(sorted(flow.final_states)),
+            AuditEvent.from_status != AuditEvent.to_status)
+    ).scalar_one() or 0
+    wrote = or_(AuditEvent.action.in_(["create", Action.SAVE.value, Action.SUBMIT.value]),
+                and_(AuditEvent.from_status.in_([DRAFT, RETURNED]),
+                     AuditEvent.changes != "{}", AuditEvent.changes != ""))
+    return session.execute(
+        select(AuditEvent.id).where(
+            AuditEvent.record_type == flow.module, AuditEvent.record_id == record.id,
+            AuditEvent.actor_id == user_id, AuditEvent.id > baseline, wrote).limit(1)
+    ).first() is not None
 
 
 def history(session: Session, *, record_type: str, record_id: int) -> list[dict]:
     """The record's 审核记录, oldest first, with actor and org names."""
     rows = session.execute(
         select(AuditEvent, User.name, Org.name)
-        .join(User, User.id == AuditEvent.actor_id)
-        .join(Org, Org.id == AuditEvent.actor_org_id)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .outerjoin(Org, Org.id == AuditEvent.actor_org_id)
         .where(AuditEvent.record_type == record_type, AuditEvent.record_id == record_id)
         .order_by(AuditEvent.id)
     ).all()
     return [
-        {"time": ev.created_at, "actor": name, "org": org, "role": ev.actor_role,
+        {"time": ev.created_at, "actor": name or SYSTEM_USER.name, "org": org or SYSTEM_USER.org_name,
+         "role": ev.actor_role,
          "action": ev.action, "from": ev.from_status, "to": ev.to_status,
          "comment": ev.comment, "changes": json.loads(ev.changes or "{}")}
         for ev, name, org in rows

@@ -1,35 +1,17 @@
 """业务工作台 (SPEC §7): what needs the user now, across every module's flow."""
-from dataclasses import dataclass
-from datetime import datetime
-
 from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from models import AuditEvent, Org, Role
-from services import pilots, progress
-from services.flows import FLOWS
+from services import pilots, progress, registry
 from services.identity import CurrentUser
-from services.review import DRAFT, RETURNED, Action
-
-
-@dataclass(frozen=True)
-class Todo:
-    kind: str          # 草稿 / 退回修改 / 待我审核
-    module: str
-    module_label: str
-    record_id: int
-    title: str
-    status: str
-    org_name: str
-    updated_at: datetime
-    reason: str = ""
-    version: int = 0
+from services.review import DRAFT, RETURNED, Action, Todo
 
 
 def todos(session: Session, *, actor: CurrentUser, limit: int = 200) -> list[Todo]:
     """Drafts and returned items of the actor's org, and items waiting for the actor's review."""
     items: list[Todo] = []
-    for flow in FLOWS:
+    for flow in registry.flows():
         model = flow.model
         clauses = flow.actionable_filter(actor, exclude=(Action.WITHDRAW, Action.CANCEL))
         if not clauses:
@@ -49,24 +31,31 @@ def todos(session: Session, *, actor: CurrentUser, limit: int = 200) -> list[Tod
                 .order_by(AuditEvent.id)
             ).all():
                 reasons[rid] = comment  # the newest wins
+        edit_page, review_page = flow.page_for("edit"), flow.page_for("review")
         for record, org_name in rows:
-            kind = record.status if record.status in (DRAFT, RETURNED) else "待我审核"
-            items.append(Todo(kind=kind, module=flow.module, module_label=flow.label,
-                              record_id=record.id, title=getattr(record, flow.title_field),
-                              status=record.status, org_name=org_name,
-                              updated_at=record.updated_at, reason=reasons.get(record.id, ""),
-                              version=record.version))
+            editing = record.status in (DRAFT, RETURNED)
+            page = edit_page if editing else review_page
+            items.append(Todo(kind=record.status if editing else "待我审核", module=flow.module,
+                              module_label=flow.label, record_id=record.id,
+                              title=getattr(record, flow.title_field), status=record.status,
+                              org_name=org_name, updated_at=record.updated_at,
+                              reason=reasons.get(record.id, ""), version=record.version,
+                              page=page.path if page else "", open_key=flow.open_key))
+        if flow.workbench is not None:
+            items.extend(flow.workbench(session, actor))
     if actor.is_district and actor.has(Role.CLERK):
         for task in progress.unreported_tasks(session, actor=actor):
             items.append(Todo(kind="推进任务", module="task", module_label="试点推进任务",
                               record_id=task["task_id"], title=task["试点名称"],
                               status="待填报", org_name=task["主管市级部门"],
-                              updated_at=task["推送时间"]))
+                              updated_at=task["推送时间"], page="pages/progress_update.py",
+                              open_key="open_task"))
     if actor.is_department and actor.has(Role.CLERK, Role.REVIEWER):
         for req in pilots.pending_join_requests(session, actor=actor):
             items.append(Todo(kind="待我审核", module="join", module_label="申请纳入涉及区县",
                               record_id=req["id"], title=req["试点名称"], status="待处理",
-                              org_name=req["申请区县"], updated_at=req["申请时间"]))
+                              org_name=req["申请区县"], updated_at=req["申请时间"],
+                              page="pages/pilot_review.py", open_key="open_join"))
     order = {RETURNED: 0, "待我审核": 1, "推进任务": 2, DRAFT: 3}
     items.sort(key=lambda t: (order.get(t.kind, 3), -t.updated_at.timestamp()))
     return items

@@ -1,9 +1,12 @@
 """Database fixtures: a fresh SQLite database per test, or PostgreSQL when TEST_DATABASE_URL is set.
 
-With TEST_DATABASE_URL, a throwaway database is created for the test session, migrated once,
-and emptied between tests; it is dropped at the end.
+Both are built by the migrations (not `create_all`), so tests see the real schema: CHECK
+constraints, partial indexes and the audit trail's triggers. SQLite: migrated once into a
+template file, copied for each test. PostgreSQL: a throwaway database is created for the test
+session, migrated once, and emptied between tests; it is dropped at the end.
 """
 import os
+import shutil
 import uuid
 
 import pytest
@@ -42,8 +45,15 @@ def pg_database_url():
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("schema") / "migrated.db"
+    db.migrate(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture
-def engine(tmp_path, pg_database_url, monkeypatch):
+def engine(tmp_path, pg_database_url, sqlite_template, monkeypatch):
     if pg_database_url:
         eng = db.get_engine(pg_database_url)
         tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
@@ -51,9 +61,9 @@ def engine(tmp_path, pg_database_url, monkeypatch):
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         monkeypatch.setenv("DATABASE_URL", pg_database_url)
     else:
+        shutil.copyfile(sqlite_template, tmp_path / "test.db")
         url = f"sqlite:///{tmp_path / 'test.db'}"
         eng = db.make_engine(url)
-        SQLModel.metadata.create_all(eng)
         monkeypatch.setenv("DATABASE_URL", url)
         db._engines[url] = eng
     yield eng

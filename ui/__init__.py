@@ -1,15 +1,14 @@
 """The UI helper package: login, navigation, widgets. `import ui` gives all of it."""
 from ui.login import APP_TITLE, authenticate, bootstrap, change_password_form
 from ui.navigation import (
-    PAGE_ORG_KINDS, PAGE_ROLES_BY_KIND, PAGES, may_open, navigation, open_record, require_user,
-    sidebar,
+    all_pages, may_open, navigation, open_record, require_user, sidebar,
 )
 from ui.widgets import (
-    attachments, excel_button, flash, history, perform, reject_reason, table,
+    attachments, excel_button, flash, history, literal, perform, reject_reason, table,
 )
 
 __all__ = [
-    "APP_TITLE", "PAGES", "PAGE_ORG_KINDS", "PAGE_ROLES_BY_KIND", "attachments", "authenticate",
-    "bootstrap", "change_password_form", "excel_button", "flash", "history", "may_open",
+    "APP_TITLE", "all_pages", "attachments", "authenticate",
+    "bootstrap", "change_password_form", "excel_button", "flash", "history", "literal", "may_open",
     "navigation", "open_record", "perform", "reject_reason", "require_user", "sidebar", "table",
 ]

@@ -8,7 +8,7 @@ import yaml
 from services import accounts, config, db, seed
 from services.errors import DomainError, SessionExpired
 from services.identity import CurrentUser
-from ui.navigation import PAGES
+from ui.navigation import all_pages
 
 ROOT = config.ROOT
 APP_TITLE = "区县改革报表填报系统"
@@ -123,7 +123,7 @@ def _hide_menu() -> None:
     """Before login: no menu, and no page runs; every page's address is still known so that a
     deep link shows the login form (not "page not found") and opens after login."""
     pages = [st.Page(_login_page, title="用户登录", url_path="login", default=True)]
-    pages += [st.Page(path, title=title, url_path=url) for path, title, url, *_ in PAGES]
+    pages += [st.Page(p.path, title=p.title, url_path=p.url) for p in all_pages()]
     st.navigation(pages, position="hidden")
 
 

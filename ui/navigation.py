@@ -3,58 +3,54 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from models import ROLE_LABELS, Role
-from services import db, notifications
+from services import db, notifications, registry
 from services.identity import CurrentUser
+from services.review import Flow, PageSpec
+from ui.widgets import literal
 
-# page file, title, url, roles that may open it (None = every logged-in user), menu section.
-# The url is the file's stem: on a fresh session Streamlit resolves a deep link against pages/
-# before st.navigation runs, and a different name would show "page not found".
-PAGES = [
-    ("pages/workbench.py", "业务工作台", "workbench", None, "工作台"),
-    ("pages/pilot_entry.py", "试点项目录入", "pilot_entry", {Role.CLERK}, "改革探索力"),
-    ("pages/pilot_review.py", "试点项目审核", "pilot_review", {Role.REVIEWER, Role.CLERK},
-     "改革探索力"),
-    ("pages/progress_update.py", "试点推进状态更新", "progress_update", {Role.CLERK},
-     "改革探索力"),
-    ("pages/progress_review.py", "试点推进审核", "progress_review", {Role.REVIEWER, Role.CLERK},
-     "改革探索力"),
-    ("pages/pilot_list.py", "试点项目清单", "pilot_list", None, "改革探索力"),
-    ("pages/users.py", "用户管理", "users", {Role.ADMIN}, "系统管理"),
-    ("pages/settings.py", "系统设置", "settings", {Role.ADMIN}, "系统管理"),
-]
+WORKBENCH = PageSpec("pages/workbench.py", "业务工作台", "all", "工作台")
+SYSTEM_PAGES = (
+    PageSpec("pages/users.py", "用户管理", lambda u: u.has(Role.ADMIN), "系统管理"),
+    PageSpec("pages/settings.py", "系统设置", lambda u: u.has(Role.ADMIN), "系统管理"),
+)
 
 
-# Which org kinds each page serves (pages not listed serve every kind).
-PAGE_ORG_KINDS = {
-    "pages/pilot_entry.py": {"district"},
-    "pages/pilot_review.py": {"district", "department"},
-    "pages/progress_update.py": {"district"},
-    "pages/progress_review.py": {"district", "department", "reform_office"},
-}
+def _entries() -> list[tuple[PageSpec, Flow | None, str]]:
+    """(page, its module's flow, menu section): the workbench, every registered module's
+    pages in registration order, then administration."""
+    rows = [(WORKBENCH, None, WORKBENCH.section)]
+    rows += [(page, flow, page.section or flow.section or flow.label)
+             for flow in registry.flows() for page in flow.pages]
+    rows += [(page, None, page.section) for page in SYSTEM_PAGES]
+    return rows
 
 
-PAGE_ROLES_BY_KIND = {  # a department's clerk reviews; a district's clerk does not
-    ("pages/pilot_review.py", "district"): {Role.REVIEWER},
-    ("pages/progress_review.py", "district"): {Role.REVIEWER},
-    ("pages/progress_review.py", "reform_office"): {Role.REVIEWER},
-}
+def all_pages() -> list[PageSpec]:
+    return [page for page, _, _ in _entries()]
+
+
+def _allowed(page: PageSpec, flow: Flow | None, user: CurrentUser) -> bool:
+    if callable(page.audience):
+        return page.audience(user)
+    if page.audience == "all":
+        return True
+    return flow is not None and flow.may_open(page, user)
 
 
 def may_open(user: CurrentUser, path: str) -> bool:
-    """Whether the page at `path` belongs in this user's menu."""
-    entry = next(p for p in PAGES if p[0] == path)
-    roles = PAGE_ROLES_BY_KIND.get((path, user.org_kind), entry[3])
-    kinds = PAGE_ORG_KINDS.get(path)
-    return (roles is None or bool(user.roles & {r.value for r in roles})) and \
-        (kinds is None or user.org_kind in kinds)
+    """Whether the page at `path` belongs in this user's menu (read from the module registry:
+    entry pages for whoever enters the module's records, review pages for whoever reviews)."""
+    return any(page.path == path and _allowed(page, flow, user)
+               for page, flow, _ in _entries())
 
 
 def navigation(user: CurrentUser):
     sections: dict[str, list] = {}
-    for path, title, url, roles, section in PAGES:
-        if may_open(user, path):
+    for page, flow, section in _entries():
+        if _allowed(page, flow, user):
             sections.setdefault(section, []).append(
-                st.Page(path, title=title, url_path=url, default=path == PAGES[0][0]))
+                st.Page(page.path, title=page.title, url_path=page.url,
+                        default=page is WORKBENCH))
     return st.navigation(sections)
 
 
@@ -62,7 +58,7 @@ def sidebar(user: CurrentUser) -> None:
     with db.session_scope() as session:
         unread = notifications.unread_count(session, actor=user)
     with st.sidebar:
-        st.markdown(f"**{user.name}**  \n{user.org_name} · "
+        st.markdown(f"**{literal(user.name)}**  \n{literal(user.org_name)} · "
                     f"{'、'.join(ROLE_LABELS[Role(r)] for r in sorted(user.roles))}")
         if unread:
             st.caption(f"未读消息 {unread} 条（见业务工作台）")

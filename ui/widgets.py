@@ -1,11 +1,12 @@
 """Small widgets shared by pages: tables, Excel buttons, attachments, history, actions."""
+import re
 from datetime import datetime
 
 import pandas as pd
 import streamlit as st
 
-from models import ROLE_LABELS, Role
-from services import accounts, db, files, pilots, progress, review
+from services import db, files
+from services import history as audit_history
 from services.clock import local_time
 from services.errors import DomainError
 from services.exports import XLSX_MIME, to_xlsx
@@ -13,30 +14,21 @@ from services.exports import XLSX_MIME, to_xlsx
 def history(record_type: str, record_id: int) -> None:
     """审核记录 of a record, oldest first, with changed fields old→new."""
     with db.session_scope() as session:
-        events = review.history(session, record_type=record_type, record_id=record_id)
-    names = {**review.ACTION_LABELS, "create": "创建", "add_district": "增加涉及区县"}
-    labels = {"pilot": pilots.FIELD_LABELS, "progress": progress.FIELD_LABELS}.get(record_type, {})
-    rows = []
-    for e in events:
-        # Field names become the form's labels; internal columns (ASCII names) are left out.
-        changes = "；".join(f"{labels.get(k, k)}：{_short(old)} → {_short(new)}"
-                           for k, (old, new) in e["changes"].items()
-                           if k in labels or not k.isascii())
-        rows.append({"时间": accounts.local_time(e["time"]), "单位": e["org"],
-                     "操作人": e["actor"], "角色": ROLE_LABELS.get(Role(e["role"]), e["role"])
-                     if e["role"] in set(Role) else e["role"],
-                     "操作": names.get(e["action"], e["action"]),
-                     "状态变化": f"{e['from'] or '—'} → {e['to']}", "意见": e["comment"],
-                     "修改内容": changes})
+        rows = audit_history.rows(session, record_type=record_type, record_id=record_id)
     with st.expander(f"审核记录（{len(rows)}）"):
         table(rows)
         excel_button(rows, filename=f"审核记录-{record_type}-{record_id}.xlsx",
                      key=f"hist-xlsx-{record_type}-{record_id}")
 
 
-def _short(value) -> str:
-    text = "" if value is None else str(value)
-    return text if len(text) <= 60 else text[:57] + "…"
+def literal(text) -> str:
+    """User text made safe for any Markdown-rendering element: shown exactly as typed, never
+    as links, images, colours or formatting."""
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+    return escaped.replace("\r\n", "\n").replace("\n", "  \n")
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|:<>$~&=^\"'@/%])")
 
 
 def attachments(items, *, key: str) -> None:
@@ -81,7 +73,7 @@ def perform(fn, success: str, **kwargs) -> None:
         with st.spinner("正在处理…"), db.session_scope() as session:
             fn(session, actor=st.session_state["current_user"], **kwargs)
     except DomainError as exc:
-        st.error(str(exc))
+        st.error(literal(exc))
         return
     st.session_state["flash"] = success
     st.rerun()
