@@ -1,6 +1,6 @@
 """The UI helper package: login, navigation, widgets. `import ui` gives all of it."""
 from ui.login import APP_TITLE, authenticate, bootstrap, change_password_form
-from ui.navigation import (
+from ui.menu import (
     all_pages, may_open, navigation, open_record, require_user, sidebar,
 )
 from ui.widgets import (

@@ -8,7 +8,7 @@ import yaml
 from services import accounts, config, db, seed
 from services.errors import DomainError, SessionExpired
 from services.identity import CurrentUser
-from ui.navigation import all_pages
+from ui.menu import all_pages
 
 ROOT = config.ROOT
 APP_TITLE = "区县改革报表填报系统"

@@ -257,3 +257,54 @@ def test_disabled_reviewers_are_not_notified(session, people):
     apply(session, pilot, Action.SUBMIT, people["clerk"])
 
     assert set(session.execute(select(Notification.user_id)).scalars()) == {colleague.id}
+
+
+@pytest.mark.parametrize("state", ["disabled", "locked"])
+def test_disabled_or_locked_actor_is_refused_by_the_engine_and_nothing_changes(
+        session, people, state):
+    from datetime import timedelta
+
+    from models import User, utcnow
+    pilot = make_pilot(session, creator=people["clerk"])
+    apply(session, pilot, Action.SUBMIT, people["clerk"])
+    row = session.get(User, people["reviewer"].id)
+    if state == "disabled":
+        row.disabled = True
+    else:
+        row.locked_until = utcnow() + timedelta(minutes=10)
+    session.add(row)
+    session.commit()
+    before = snapshot(session, pilot.id)
+
+    with pytest.raises(PermissionDenied, match="停用|锁定"):
+        apply(session, pilot, Action.APPROVE, people["reviewer"])
+
+    assert snapshot(session, pilot.id) == before
+
+
+def test_dual_role_user_who_edited_a_draft_cannot_approve_after_a_colleague_submits(session):
+    writer = make_user(session, org="万州区", role=(Role.CLERK, Role.REVIEWER))
+    colleague = make_user(session, org="万州区", role=Role.CLERK)
+    creator = make_user(session, org="万州区", role=Role.CLERK)
+    pilot = make_pilot(session, creator=creator)
+    apply(session, pilot, Action.SAVE, writer, values={"name": "智慧医保改革试点"})
+    apply(session, pilot, Action.SAVE, colleague, values={"content": "开展医保支付方式改革"})
+    apply(session, pilot, Action.SUBMIT, colleague)
+    before = snapshot(session, pilot.id)
+
+    assert Action.APPROVE not in PILOT_FLOW.available_actions(pilot, writer, session)
+    with pytest.raises(PermissionDenied, match="修改过该记录"):
+        apply(session, pilot, Action.APPROVE, writer)
+
+    assert snapshot(session, pilot.id) == before
+
+
+def test_department_corrections_at_its_own_stage_do_not_bar_its_confirmation(session, people):
+    pilot = make_pilot(session, creator=people["clerk"])
+    apply(session, pilot, Action.SUBMIT, people["clerk"])
+    apply(session, pilot, Action.APPROVE, people["reviewer"])
+
+    apply(session, pilot, Action.DISTRIBUTE, people["dept_clerk"],
+          values={"doc_title": "关于开展数字乡村试点工作的通知"})
+
+    assert pilot.status == "已分发"

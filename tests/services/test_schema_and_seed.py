@@ -53,3 +53,92 @@ def test_upgrading_a_database_with_data_keeps_the_rows(tmp_path):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT phone FROM user")).scalars().all() == ["13800000101"]
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def _check_constraints(engine) -> dict[str, str]:
+    """{table: text of its status CHECK} as the database holds it."""
+    from sqlalchemy import inspect
+    found = {}
+    inspector = inspect(engine)
+    for table in inspector.get_table_names():
+        for ck in inspector.get_check_constraints(table):
+            if ck["name"] == f"ck_{table}_status":
+                found[table] = ck["sqltext"]
+    return found
+
+
+def _states_in(sqltext: str) -> set[str]:
+    import re
+    return set(re.findall(r"'([^']+)'", sqltext))
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_every_registered_flow_has_a_status_check_with_exactly_its_states(
+        tmp_path, pg_database_url, dialect):
+    from services import registry
+    if dialect == "postgresql" and not pg_database_url:
+        pytest.skip("TEST_DATABASE_URL not set")
+    url = pg_database_url if dialect == "postgresql" else f"sqlite:///{tmp_path / 'ck.db'}"
+    db.migrate(url)
+
+    checks = _check_constraints(db.get_engine(url))
+
+    for flow in registry.flows():
+        table = flow.model.__tablename__
+        assert table in checks, f"{flow.module}: no CHECK on {table}.status (add a migration)"
+        assert _states_in(checks[table]) == set(flow.states), flow.module
+
+
+def test_status_check_refuses_a_state_outside_the_flow(session):
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+    from tests.factories import make_pilot, make_user
+    from models import Role
+    pilot = make_pilot(session, creator=make_user(session, role=Role.CLERK))
+
+    with pytest.raises(IntegrityError):
+        session.execute(text("UPDATE pilot SET status = '已删除' WHERE id = :id"), {"id": pilot.id})
+    session.rollback()
+
+
+def _partial_indexes(engine) -> dict[str, str]:
+    """{index name: WHERE condition} of the migrated database, normalised for comparison."""
+    from sqlalchemy import text
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            rows = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type='index' "
+                                     "AND sql LIKE '%WHERE%'")).all()
+            return {name: _norm_where(sql.split("WHERE", 1)[1]) for name, sql in rows}
+        rows = conn.execute(text("SELECT indexname, indexdef FROM pg_indexes "
+                                 "WHERE indexdef LIKE '%WHERE%'")).all()
+        return {name: _norm_where(sql.split("WHERE", 1)[1]) for name, sql in rows}
+
+
+def _norm_where(text_: str) -> str:
+    """Strip casts, brackets and spacing so SQLite's and PostgreSQL's renderings compare."""
+    import re
+    text_ = re.sub(r"::[a-z ]+(\[\])?", "", text_.lower())
+    text_ = re.sub(r"array\[(.*?)\]", r"\1", text_)
+    text_ = text_.replace("<> all", "not in").replace("= any", "in")
+    return re.sub(r"[\s()]", "", text_.replace("<>", "!="))
+
+
+def _model_partial_indexes(dialect: str) -> dict[str, str]:
+    from sqlmodel import SQLModel
+    found = {}
+    for table in SQLModel.metadata.tables.values():
+        for index in table.indexes:
+            where = index.dialect_options[dialect].get("where")
+            if where is not None:
+                found[index.name] = _norm_where(str(where))
+    return found
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_partial_index_conditions_match_the_models(tmp_path, pg_database_url, dialect):
+    if dialect == "postgresql" and not pg_database_url:
+        pytest.skip("TEST_DATABASE_URL not set")
+    url = pg_database_url if dialect == "postgresql" else f"sqlite:///{tmp_path / 'pi.db'}"
+    db.migrate(url)
+
+    assert _partial_indexes(db.get_engine(url)) == _model_partial_indexes(dialect)

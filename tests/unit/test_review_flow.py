@@ -5,6 +5,7 @@ import pytest
 
 from models import OrgKind, Role
 from services.flows import PILOT_FLOW, PROGRESS_FLOW
+from services import registry
 from services.identity import CurrentUser
 from services.review import Action
 
@@ -78,16 +79,15 @@ def test_refusal_names_the_state_and_action_in_chinese():
     assert why == "当前状态为“草稿”，不能执行“通过”"
 
 
-def test_every_state_is_reachable_from_draft():
+def _reachable(flow) -> set[str]:
     reachable, frontier = {"草稿"}, ["草稿"]
     while frontier:
         state = frontier.pop()
-        for t in PILOT_FLOW.transitions:
+        for t in flow.transitions:
             if t.source == state and t.target not in reachable:
                 reachable.add(t.target)
                 frontier.append(t.target)
-
-    assert reachable == set(STATES)
+    return reachable
 
 
 # Progress revisions (SPEC §3.5): clerk → district reviewer → department → reform office.
@@ -110,10 +110,26 @@ FLOW_TABLES = {"pilot": (PILOT_FLOW, EXPECTED, STATES),
                "progress": (PROGRESS_FLOW, PROGRESS_EXPECTED, PROGRESS_STATES)}
 
 
+def test_every_registered_flow_has_a_hand_written_permission_table():
+    assert {f.module for f in registry.flows()} == set(FLOW_TABLES)
+
+
+@pytest.mark.parametrize("module", sorted(FLOW_TABLES))
+def test_every_state_of_every_flow_is_reachable_from_draft(module):
+    flow, _, states = FLOW_TABLES[module]
+
+    assert registry.get(module) is flow
+    assert _reachable(flow) == set(states) == set(flow.states)
+
+
+def _actions(flow) -> list[str]:
+    return sorted({str(t.action) for t in flow.transitions} | set(Action), key=str)
+
+
 @pytest.mark.parametrize("flow, state, action, who", [
     (name, state, action, who)
-    for name, (_, _, states) in FLOW_TABLES.items()
-    for state in states for action in Action for who in PERSONAS
+    for name, (table, _, states) in FLOW_TABLES.items()
+    for state in states for action in _actions(table) for who in PERSONAS
 ])
 def test_flow_allows_exactly_the_expected_personas(flow, state, action, who):
     table, expected, _ = FLOW_TABLES[flow]
