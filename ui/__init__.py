@@ -3,6 +3,7 @@ from ui.login import APP_TITLE, authenticate, bootstrap, change_password_form
 from ui.menu import (
     all_pages, may_open, navigation, open_record, require_user, sidebar,
 )
+from ui.review_panel import comparison, review_panel
 from ui.widgets import (
     attachments, excel_button, flash, history, literal, perform, reject_reason, table,
 )
@@ -10,5 +11,5 @@ from ui.widgets import (
 __all__ = [
     "APP_TITLE", "all_pages", "attachments", "authenticate",
     "bootstrap", "change_password_form", "excel_button", "flash", "history", "literal", "may_open",
-    "navigation", "open_record", "perform", "reject_reason", "require_user", "sidebar", "table",
+    "navigation", "open_record", "perform", "reject_reason", "require_user", "review_panel", "comparison", "sidebar", "table",
 ]
