@@ -23,12 +23,17 @@ def history(record_type: str, record_id: int) -> None:
 
 def literal(text) -> str:
     """User text made safe for any Markdown-rendering element: shown exactly as typed, never
-    as links, images, colours or formatting."""
+    as links, images, colours or formatting. Every Markdown character is escaped, and an
+    invisible break after “:”, “www.” and “@” stops the renderer turning addresses into links."""
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+    escaped = escaped.replace("\\:", "\\:" + _NO_LINK).replace("\\@", "\\@" + _NO_LINK)
+    escaped = _WWW.sub(lambda m: m.group(1) + _NO_LINK + "\\.", escaped)
     return escaped.replace("\r\n", "\n").replace("\n", "  \n")
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|:<>$~&=^\"'@/%])")
+_WWW = re.compile(r"(?i)(www)\\\.")
+_NO_LINK = "\u200b"  # zero-width space
 
 
 def attachments(items, *, key: str) -> None:

@@ -1,0 +1,48 @@
+"""业务工作台 as a page: user text shown literally, every line opening its module's page."""
+from sqlalchemy import select
+
+from models import Role, User
+from services import db
+from services.flows import PILOT_FLOW
+from services.review import Action
+from tests.factories import make_pilot, make_user
+from tests.pages.conftest import logged_in
+from ui.widgets import literal
+
+REASON = "![](http://127.0.0.1:9/track.png) :red[系统警告]"
+
+
+def _returned_pilot():
+    with db.session_scope() as s:
+        clerk_row = s.execute(select(User).where(User.phone == "13800000101")).scalars().one()
+        from services import accounts
+        clerk = accounts.current_user(s, clerk_row)
+        reviewer = make_user(s, org="万州区", role=Role.REVIEWER)
+        pilot = make_pilot(s, creator=clerk, name="**伪造**试点")
+        for action, actor, comment in ((Action.SUBMIT, clerk, ""),
+                                       (Action.REJECT, reviewer, REASON)):
+            PILOT_FLOW.apply(s, record_id=pilot.id, action=action, actor=actor,
+                             version=pilot.version, comment=comment)
+        return pilot.id
+
+
+def test_returned_reason_and_title_are_shown_literally(app_db):
+    _returned_pilot()
+
+    at = logged_in("13800000101").run()
+
+    assert not at.exception
+    reasons = [e.value for e in at.error]
+    assert reasons == ["驳回原因：" + literal(REASON)]
+    assert any(literal("**伪造**试点") in m.value for m in at.markdown)
+    assert not any("**伪造**" in m.value for m in at.markdown)
+
+
+def test_open_button_of_a_returned_pilot_opens_the_entry_page(app_db):
+    pilot_id = _returned_pilot()
+    at = logged_in("13800000101").run()
+
+    at.button(key=f"open-pilot-{pilot_id}").click().run()
+
+    assert not at.exception
+    assert at.title[0].value == "试点项目录入"
