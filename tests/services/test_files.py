@@ -6,11 +6,10 @@ from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from models import Attachment, Setting
 from services import config, db, files, pilots
-from services.errors import ValidationError
+from services.errors import Conflict, ValidationError
 from tests.factories import make_user
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -167,7 +166,7 @@ def test_a_save_with_one_good_and_one_bad_file_leaves_no_file_and_no_row(session
 def test_a_failing_insert_after_storing_leaves_no_file(session, clerk):
     ghost = replace(clerk, id=clerk.id + 10_000)  # no such user: the row breaks a foreign key
 
-    with pytest.raises(IntegrityError):
+    with pytest.raises(Conflict, match=db.INTEGRITY_MESSAGE):
         with db.session_scope(session.get_bind()) as s:
             files.store(s, actor=ghost, filename="国家文件.pdf", data=PDF, allowed=files.DOCUMENT)
             s.commit()
@@ -177,7 +176,7 @@ def test_a_failing_insert_after_storing_leaves_no_file(session, clerk):
 
 
 def test_a_failing_flush_at_commit_publishes_no_file(session, clerk):
-    with pytest.raises(IntegrityError):
+    with pytest.raises(Conflict, match=db.INTEGRITY_MESSAGE):
         with db.session_scope(session.get_bind()) as s:
             files.store(s, actor=clerk, filename="国家文件.pdf", data=PDF, allowed=files.DOCUMENT)
             s.add(Attachment(sha256="0" * 64, size=1, kind="pdf", original_name="x.pdf",
