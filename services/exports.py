@@ -1,15 +1,59 @@
-"""Excel exports (SPEC §9): Chinese headers, frozen header row, autofilter, sensible widths."""
+"""Excel exports (SPEC §9): Chinese headers, frozen header row, autofilter, sensible widths.
+
+User text is always written as text, never as a formula (SPEC §9: a value starting with `=`,
+`+`, `-` or `@` would otherwise run when the workbook is opened or the cell is edited).
+"""
+import re
 from datetime import date, datetime
+from decimal import Decimal
 from io import BytesIO
 from typing import Any, Iterable, Sequence
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from services.clock import local_time
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# What Excel, WPS and LibreOffice may take for the start of a formula: `= + - @` (also their
+# full-width forms, which input methods turn into the ASCII ones), after any leading whitespace,
+# or a leading tab / carriage return (OWASP "CSV injection").
+_FORMULA_START = re.compile(r"^(?:[\t\r]|\s*[=+\-@＝＋－＠])")
+EXCEL_CELL_LIMIT = 32767  # characters; Excel refuses to open a workbook with a longer cell
+
+
+def _is_formula_like(text: str) -> bool:
+    return bool(_FORMULA_START.match(text))
+
+
+def _plain(value: Any) -> Any:
+    """A Python value as what the cell holds: numbers and booleans as they are, the rest text."""
+    if value is None or isinstance(value, (bool, int, float, Decimal)):
+        return value
+    if isinstance(value, datetime):
+        return local_time(value)
+    if isinstance(value, date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, (list, tuple, set)):
+        value = "、".join(map(str, value))
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))  # control characters openpyxl refuses
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # what the XML reader would make of it
+    if len(text) > EXCEL_CELL_LIMIT:
+        text = text[: EXCEL_CELL_LIMIT - 1] + "…"
+    return text
+
+
+def _write(ws, row: int, column: int, value: Any):
+    """Put one value in a cell; text stays text even when it looks like a formula."""
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # openpyxl would store `=…` as a live formula
+        if _is_formula_like(value):
+            cell.quotePrefix = True  # Excel's leading ' : still text after the cell is edited
+    return cell
 
 
 def _display_width(value: Any) -> int:
@@ -25,22 +69,15 @@ def to_xlsx(rows: Iterable[dict[str, Any]], *, headers: Sequence[str] | None = N
     wb = Workbook(write_only=False)
     ws = wb.active
     ws.title = sheet[:31]
-    ws.append(headers)
+    for column, header in enumerate(headers, start=1):
+        _write(ws, 1, column, _plain(header))
     widths = [_display_width(h) for h in headers]
-    for row in rows:
-        values = []
+    for number, row in enumerate(rows, start=2):
         for i, h in enumerate(headers):
-            value = row.get(h)
-            if isinstance(value, datetime):
-                value = local_time(value)
-            elif isinstance(value, date):
-                value = value.strftime("%Y-%m-%d")
-            elif isinstance(value, (list, tuple, set)):
-                value = "、".join(map(str, value))
-            values.append(value)
+            value = _plain(row.get(h))
+            _write(ws, number, i + 1, value)
             if i < 200:
                 widths[i] = max(widths[i], min(_display_width(value), 60))
-        ws.append(values)
     header_font = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
     for cell in ws[1]:

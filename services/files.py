@@ -1,19 +1,29 @@
-"""Uploads (SPEC §8): content checked against the extension, size-limited, stored by sha256."""
+"""Uploads (SPEC §8): content checked against the extension, size-limited, stored by sha256.
+
+A new file is written to a staging area during the action and moved into the content store
+just before its transaction commits; a refused or failed action deletes what it staged, so it
+leaves no file behind (SPEC §10). Files already in the store are never deleted here.
+"""
 import hashlib
 import os
+import re
 import tempfile
+import unicodedata
 import zipfile
 from io import BytesIO
 from pathlib import Path
 
 import filetype
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import object_session
 from sqlmodel import Session
 
 from models import Attachment
 from services import config, settings
 from services.errors import ValidationError
 from services.identity import CurrentUser
+from services.limits import FILENAME_LIMIT
 
 DOCUMENT = frozenset({"pdf", "doc", "docx"})
 IMAGE = frozenset({"png", "jpg", "jpeg"})
@@ -26,8 +36,31 @@ MIME = {
 }
 
 
+_STAGED = "staged_uploads"  # session.info key: {sha256: staged file} of the open transaction
+_DIRECTORY = re.compile(r"[\\/]")
+# Bidirectional controls make `文件\u202efdp.exe` look like `文件exe.pdf`.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                           "\u2066\u2067\u2068\u2069")
+
+
 def _extension(name: str) -> str:
     return Path(name).suffix.lower().lstrip(".")
+
+
+def clean_filename(filename: str) -> str:
+    """The name to keep for an upload: directory parts removed; refused when unusable."""
+    name = _DIRECTORY.split(filename or "")[-1].strip()
+    if not name or name in (".", ".."):
+        raise ValidationError("文件名为空，请给文件命名后重新上传")
+    if any(unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") or ch in _BIDI_CONTROLS
+           for ch in name):
+        shown = "".join("?" if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp")
+                        or ch in _BIDI_CONTROLS else ch for ch in name[:60])
+        raise ValidationError(f"文件名“{shown}”含有控制字符（不可见字符），请重命名后重新上传")
+    if len(name) > FILENAME_LIMIT:
+        raise ValidationError(f"文件名过长（{len(name)}个字符，最多{FILENAME_LIMIT}个），"
+                              "请重命名后重新上传")
+    return name
 
 
 def detect_kind(data: bytes) -> str | None:
@@ -48,6 +81,7 @@ def detect_kind(data: bytes) -> str | None:
 
 def validate(session: Session, *, filename: str, data: bytes, allowed: frozenset[str]) -> str:
     """Return the canonical kind of an acceptable upload, or raise a Chinese ValidationError."""
+    filename = clean_filename(filename)
     ext = _extension(filename)
     ext = "jpg" if ext == "jpeg" else ext
     allowed_text = "、".join(sorted({"." + a for a in allowed}))
@@ -70,34 +104,68 @@ def _blob_path(sha256: str) -> Path:
     return config.upload_dir() / sha256[:2] / sha256
 
 
-def _write_blob(sha256: str, data: bytes) -> None:
-    path = _blob_path(sha256)
-    if path.exists():
+def _staging_dir() -> Path:
+    path = config.upload_dir() / ".staging"  # same file system: the move is atomic
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _stage(session: Session, sha256: str, data: bytes) -> None:
+    """Write new content to a staging file owned by the session's transaction."""
+    staged: dict[str, Path] = session.info.setdefault(_STAGED, {})
+    if sha256 in staged or _blob_path(sha256).exists():
         return  # identical content is stored once
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+    fd, tmp = tempfile.mkstemp(dir=_staging_dir(), prefix=f"{sha256[:16]}-", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)  # atomic: a crash never leaves a half-written blob
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        os.unlink(tmp)
         raise
+    staged[sha256] = Path(tmp)
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _publish_staged(session) -> None:
+    """Move staged files into the store once every row of the transaction is flushed."""
+    staged: dict[str, Path] = session.info.get(_STAGED) or {}
+    if not staged:
+        return
+    session.flush()  # a failing insert fails here, before any file is published
+    for sha256, tmp in list(staged.items()):
+        path = _blob_path(sha256)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, path)  # atomic: a blob is complete or absent
+        del staged[sha256]
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _discard_staged(session, transaction) -> None:
+    """A transaction that ended without committing (rollback, close) leaves no file behind."""
+    if transaction.parent is not None:
+        return  # a savepoint or subtransaction: the outer transaction decides
+    for tmp in (session.info.pop(_STAGED, None) or {}).values():
+        try:
+            tmp.unlink()
+        except FileNotFoundError:
+            pass
 
 
 def store(session: Session, *, actor: CurrentUser, filename: str, data: bytes,
           allowed: frozenset[str], record_type: str = "", record_id: int | None = None,
           purpose: str = "") -> Attachment:
-    """Validate and keep an upload; the row is added to the caller's transaction."""
+    """Validate and keep an upload; the row is added to the caller's transaction.
+
+    The file reaches the content store only when that transaction commits.
+    """
     kind = validate(session, filename=filename, data=data, allowed=allowed)
     sha = hashlib.sha256(data).hexdigest()
-    _write_blob(sha, data)
-    att = Attachment(sha256=sha, size=len(data), kind=kind, original_name=Path(filename).name,
-                     record_type=record_type, record_id=record_id, purpose=purpose,
-                     uploaded_by=actor.id)
+    _stage(session, sha, data)
+    att = Attachment(sha256=sha, size=len(data), kind=kind,
+                     original_name=clean_filename(filename), record_type=record_type,
+                     record_id=record_id, purpose=purpose, uploaded_by=actor.id)
     session.add(att)
     session.flush()
     return att
@@ -112,7 +180,12 @@ def attachments_of(session: Session, *, record_type: str, record_id: int) -> lis
 
 def content(attachment: Attachment) -> bytes:
     """The stored bytes (served as a download under the original name, never rendered)."""
-    return _blob_path(attachment.sha256).read_bytes()
+    path = _blob_path(attachment.sha256)
+    if not path.exists():  # stored earlier in the still-open transaction
+        session = object_session(attachment)
+        staged = session.info.get(_STAGED, {}) if session is not None else {}
+        path = staged.get(attachment.sha256, path)
+    return path.read_bytes()
 
 
 def mime_of(attachment: Attachment) -> str:

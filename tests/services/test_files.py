@@ -1,13 +1,15 @@
 """Uploads: content must match the extension, size limit, content-addressed storage."""
 import io
+import re
 import zipfile
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
 
 from models import Attachment, Setting
-from services import config, files
-from services.errors import ValidationError
+from services import config, db, files, pilots
+from services.errors import Conflict, ValidationError
 from tests.factories import make_user
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -84,6 +86,7 @@ def test_size_limit_is_configurable(session, clerk):
 def test_identical_content_is_stored_once_under_both_names(session, clerk):
     first = files.store(session, actor=clerk, filename="甲.pdf", data=PDF, allowed=files.DOCUMENT)
     second = files.store(session, actor=clerk, filename="乙.pdf", data=PDF, allowed=files.DOCUMENT)
+    session.commit()
 
     blobs = [p for p in config.upload_dir().rglob("*") if p.is_file()]
     assert len(blobs) == 1 and blobs[0].name == first.sha256
@@ -99,3 +102,129 @@ def test_attachments_are_listed_per_record(session, clerk):
     names = [a.original_name for a in files.attachments_of(session, record_type="pilot",
                                                            record_id=5)]
     assert names == ["a.pdf"]
+
+
+def good_input(w, **overrides):
+    from tests.services.pilot_helpers import good_input as make
+    return make(w, **overrides)
+
+
+def stored_files() -> list:
+    return sorted(p for p in config.upload_dir().rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("name, message", [
+    ("国家\x00文件.pdf", "控制字符"),
+    ("国家文件\n.pdf", "控制字符"),
+    ("国家\x1b[31m文件.pdf", "控制字符"),
+    ("文件\u202efdp.docx", "控制字符"),
+    ("长" * 252 + ".pdf", "文件名过长（256个字符，最多255个）"),
+    ("", "文件名为空"),
+    ("资料/", "文件名为空"),
+    ("C:\\资料\\..", "文件名为空"),
+])
+def test_unusable_file_names_are_refused_before_anything_is_written(session, clerk, name,
+                                                                      message):
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        files.store(session, actor=clerk, filename=name, data=PDF, allowed=files.DOCUMENT)
+    session.rollback()
+
+    assert count(session) == 0
+    assert stored_files() == []
+
+
+@pytest.mark.parametrize("name", ["C:\\Users\\张三\\Desktop\\国家文件.pdf", "../../etc/国家文件.pdf",
+                                  "/tmp/国家文件.pdf", "  国家文件.pdf "])
+def test_directory_parts_of_an_upload_name_are_dropped(session, clerk, name):
+    att = files.store(session, actor=clerk, filename=name, data=PDF, allowed=files.DOCUMENT)
+    session.commit()
+
+    assert att.original_name == "国家文件.pdf"
+    assert stored_files() == [config.upload_dir() / att.sha256[:2] / att.sha256]
+
+
+def test_a_name_of_exactly_255_characters_is_kept(session, clerk):
+    name = "长" * 251 + ".pdf"
+
+    att = files.store(session, actor=clerk, filename=name, data=PDF, allowed=files.DOCUMENT)
+    session.commit()
+
+    assert session.get(Attachment, att.id).original_name == name
+
+
+def test_a_save_with_one_good_and_one_bad_file_leaves_no_file_and_no_row(session, clerk):
+    with pytest.raises(ValidationError, match="内容与扩展名"):
+        with db.session_scope(session.get_bind()) as s:
+            files.store(s, actor=clerk, filename="国家文件.pdf", data=PDF, allowed=files.DOCUMENT)
+            files.store(s, actor=clerk, filename="市级文件.pdf", data=PNG, allowed=files.DOCUMENT)
+            s.commit()
+
+    assert count(session) == 0
+    assert stored_files() == []
+
+
+def test_a_failing_insert_after_storing_leaves_no_file(session, clerk):
+    ghost = replace(clerk, id=clerk.id + 10_000)  # no such user: the row breaks a foreign key
+
+    with pytest.raises(Conflict, match=db.INTEGRITY_MESSAGE):
+        with db.session_scope(session.get_bind()) as s:
+            files.store(s, actor=ghost, filename="国家文件.pdf", data=PDF, allowed=files.DOCUMENT)
+            s.commit()
+
+    assert count(session) == 0
+    assert stored_files() == []
+
+
+def test_a_failing_flush_at_commit_publishes_no_file(session, clerk):
+    with pytest.raises(Conflict, match=db.INTEGRITY_MESSAGE):
+        with db.session_scope(session.get_bind()) as s:
+            files.store(s, actor=clerk, filename="国家文件.pdf", data=PDF, allowed=files.DOCUMENT)
+            s.add(Attachment(sha256="0" * 64, size=1, kind="pdf", original_name="x.pdf",
+                             uploaded_by=clerk.id + 10_000))
+            s.commit()
+
+    assert count(session) == 0
+    assert stored_files() == []
+
+
+def test_a_pilot_refused_after_its_upload_leaves_no_file(session, w):
+    data = good_input(w, scope_basis=pilots.SCOPE_PROVINCE)  # needs the municipal document too
+
+    with pytest.raises(ValidationError, match="市级文件"):
+        pilots.create(session, actor=w.clerk, data=data, submit=True,
+                      uploads=[pilots.Upload(pilots.NATIONAL_DOC, "国家文件.pdf", PDF)])
+
+    assert count(session) == 0
+    assert stored_files() == []
+
+
+def test_a_pilot_with_one_good_and_one_bad_file_leaves_no_file(session, w):
+    uploads = [pilots.Upload(pilots.NATIONAL_DOC, "国家文件.pdf", PDF), pilots.Upload(pilots.MUNICIPAL_DOC, "市级文件.pdf", PNG)]
+
+    with pytest.raises(ValidationError, match="内容与扩展名"):
+        pilots.create(session, actor=w.clerk, data=good_input(w), uploads=uploads)
+
+    assert count(session) == 0
+    assert stored_files() == []
+
+
+def test_a_committed_upload_is_in_the_store_and_nothing_is_left_staged(session, clerk):
+    att = files.store(session, actor=clerk, filename="国家文件.pdf", data=PDF,
+                      allowed=files.DOCUMENT)
+    assert files.content(att) == PDF  # readable before the commit, too
+
+    session.commit()
+
+    assert stored_files() == [config.upload_dir() / att.sha256[:2] / att.sha256]
+    assert files.content(att) == PDF
+
+
+def test_a_rolled_back_upload_does_not_remove_the_same_content_stored_earlier(session, clerk):
+    kept = files.store(session, actor=clerk, filename="甲.pdf", data=PDF, allowed=files.DOCUMENT)
+    session.commit()
+
+    files.store(session, actor=clerk, filename="乙.pdf", data=PDF, allowed=files.DOCUMENT)
+    session.rollback()
+
+    assert count(session) == 1
+    assert files.content(kept) == PDF
