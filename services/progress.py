@@ -27,9 +27,13 @@ OPEN_STATES = (DRAFT, RETURNED, *REVIEW_STAGES)
 # 已开展工作 is stored as one JSON column without a declared length: each item has its own limit.
 WORK_ITEM_LIMIT = 2000
 WORK_ITEMS_MAX = 100
+PROBLEMS_LIMIT = limits.max_length(ProgressRevision, "problems")
+ACHIEVEMENT_LIMITS = {name: limits.max_length(Achievement, name)
+                      for name in ("name", "measures", "effects")}
 NOTICE_WARNING = "印发通知、试点方案不属于制度性成果"
 FIELD_LABELS = {"progress_status": "推进状态", "acceptance_date": "验收时间",
                 "work_items": "已开展工作", "problems": "存在问题", "achievements": "试点成果"}
+ACHIEVEMENT_FIELDS = (("name", "成果名称"), ("measures", "具体举措及解决问题"), ("effects", "具体成效"))
 
 
 @dataclass
@@ -72,12 +76,11 @@ def _check_lengths(items: list[str], problems: str, rows: list[AchievementInput]
         raise ValidationError(f"“已开展工作”最多{WORK_ITEMS_MAX}项，当前{len(items)}项，请合并精简")
     for n, item in enumerate(items, start=1):
         limits.check_text(f"已开展工作第{n}项", item, WORK_ITEM_LIMIT)
-    limits.check_text("存在问题", problems, limits.max_length(ProgressRevision, "problems"))
+    limits.check_text("存在问题", problems, PROBLEMS_LIMIT)
     for n, row in enumerate(rows, start=1):
-        for name, label in (("name", "成果名称"), ("measures", "具体举措及解决问题"),
-                            ("effects", "具体成效")):
+        for name, label in ACHIEVEMENT_FIELDS:
             limits.check_text(f"第{n}条试点成果的{label}", getattr(row, name),
-                              limits.max_length(Achievement, name))
+                              ACHIEVEMENT_LIMITS[name])
 
 
 def _validate(data: ProgressInput, *, submitting: bool, today: date) -> tuple[list[str], list]:
@@ -350,9 +353,6 @@ def review_queue(session: Session, *, actor: CurrentUser) -> list[ProgressRevisi
     return PROGRESS_FLOW.review_queue(session, actor)
 
 
-ACHIEVEMENT_FIELDS = (("name", "成果名称"), ("measures", "具体举措及解决问题"), ("effects", "具体成效"))
-
-
 def _achievement_diff(old_rows: list[Achievement], new_rows: list[Achievement]) -> list[dict]:
     """Rows matched by identity (the position kept since the revision they were copied from),
     never by name: same-named rows stay apart and a renamed row is 修改, not 删除 + 新增."""
@@ -375,6 +375,10 @@ def _achievement_diff(old_rows: list[Achievement], new_rows: list[Achievement]) 
     return out
 
 
+def _text(value) -> str:
+    return value.strftime("%Y-%m-%d") if isinstance(value, date) else (value or "")
+
+
 def compare(session: Session, *, actor: CurrentUser, revision_id: int) -> dict:
     """What a revision changes against the revision in force, field by field and row by row."""
     rev = get(session, actor=actor, revision_id=revision_id)
@@ -383,10 +387,9 @@ def compare(session: Session, *, actor: CurrentUser, revision_id: int) -> dict:
         base = None
     fields = []
     for key in ("progress_status", "acceptance_date", "problems"):
-        old = getattr(base, key) if base else None
-        new = getattr(rev, key)
-        fields.append({"字段": FIELD_LABELS[key], "现行版本": old or "", "本次填报": new or "",
-                       "changed": (old or "") != (new or "")})
+        old, new = _text(getattr(base, key) if base else None), _text(getattr(rev, key))
+        fields.append({"字段": FIELD_LABELS[key], "现行版本": old, "本次填报": new,
+                       "changed": old != new})
     old_items = work_items(base) if base else []
     new_items = work_items(rev)
     rows = _achievement_diff(achievements_of(session, base.id) if base else [],
