@@ -19,6 +19,7 @@ PAGES = [
     ("pages/progress_review.py", "试点推进审核", "progress_review", {Role.REVIEWER, Role.CLERK},
      "改革探索力"),
     ("pages/pilot_list.py", "试点项目清单", "pilot_list", None, "改革探索力"),
+    ("pages/progress_overview.py", "试点推进总览", "progress_overview", None, "改革探索力"),
     ("pages/users.py", "用户管理", "users", {Role.ADMIN}, "系统管理"),
     ("pages/settings.py", "系统设置", "settings", {Role.ADMIN}, "系统管理"),
 ]

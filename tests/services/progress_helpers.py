@@ -61,3 +61,15 @@ def walk(session, w, rev, *, reject_at=None, data=None, clerk=None, reviewer=Non
         rev = progress.act(session, actor=actor, revision_id=rev.id, action=Action.APPROVE,
                            version=rev.version)
     return rev
+
+
+def distributed_to(session, w, *, dept_clerk, dept: str, doc: str, name: str, districts=()):
+    """A pilot of 万州区 (plus `districts`) supervised by `dept`, distributed by its clerk."""
+    from services import pilots
+    from tests.factories import get_org
+    from tests.services.pilot_helpers import submitted
+    p = submitted(session, w, dept_id=get_org(session, dept).id, doc_number=doc, name=name,
+                  districts=set(districts))
+    pilots.act(session, actor=w.reviewer, pilot_id=p.id, action=Action.APPROVE, version=p.version)
+    return pilots.confirm_and_distribute(session, actor=dept_clerk, pilot_id=p.id,
+                                         version=p.version)
