@@ -95,8 +95,10 @@ def revision_view(rev: ProgressRevision, achievements) -> None:
         st.dataframe(rows, hide_index=True, width="stretch")
 
 
-def rejection_rates(rows: list[dict]) -> None:
-    """本区县试点推进驳回率, per review stage."""
-    with st.expander("本区县试点推进驳回率（按审核环节）"):
-        st.caption("驳回率 = 该环节驳回次数 ÷ 上报到该环节的次数（含重新上报）")
-        st.dataframe(rows, hide_index=True, width="stretch")
+def rejection_rates(load) -> None:
+    """本区县试点推进驳回率 per review stage; `load` runs only when the expander is opened."""
+    box = st.expander("本区县试点推进驳回率（按审核环节）", key="progress-rates", on_change="rerun")
+    if box.open:
+        with box:
+            st.caption("驳回率 = 该环节驳回次数 ÷ 上报到该环节的次数（含重新上报）")
+            st.dataframe(load(), hide_index=True, width="stretch")

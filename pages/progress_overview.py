@@ -2,7 +2,8 @@
 import streamlit as st
 
 import ui
-from services import db, progress_overview
+from pages._progress_parts import rejection_rates
+from services import db, progress, progress_overview
 from services.errors import DomainError
 from services.exports import XLSX_MIME
 from services.progress_overview import STATUS_CHOICES, Filters
@@ -13,6 +14,13 @@ user = ui.require_user(page=PAGE)
 st.title("试点推进总览")
 st.caption("每个已分发试点 × 涉及区县一行：现行版本为最新“已确认”版本（驾驶舱按此统计）；"
            "“新版本在审”表示有更新的版本正在审核。")
+
+if user.is_district:
+    def _rates() -> list[dict]:
+        with db.session_scope() as s:
+            return progress.rejection_rates(s, actor=user)
+
+    rejection_rates(_rates)
 
 with db.session_scope() as s:
     options = progress_overview.filter_options(s, actor=user)

@@ -21,8 +21,14 @@ ui.flash()
 
 with db.session_scope() as s:
     tasks = progress.tasks(s, actor=user)
-    rates = progress.rejection_rates(s, actor=user)
-rejection_rates(rates)
+
+
+def _rates() -> list[dict]:
+    with db.session_scope() as s:
+        return progress.rejection_rates(s, actor=user)
+
+
+rejection_rates(_rates)
 ui.table([{k: v for k, v in t.items() if not k.endswith("_id")} for t in tasks])
 ui.excel_button([{k: v for k, v in t.items() if not k.endswith("_id")} for t in tasks],
                 filename="推进任务.xlsx", key="tasks-xlsx")

@@ -55,9 +55,10 @@ def _query(actor: CurrentUser, filters: Filters):
     limits.check_text("试点名称", filters.name, SEARCH_LIMIT)
     district, dept = aliased(Org), aliased(Org)
     in_force, pending = aliased(ProgressRevision), aliased(ProgressRevision)
-    latest = (select(ProgressRevision.task_id, func.max(ProgressRevision.revision_no).label("n"))
-              .where(ProgressRevision.status == PROGRESS_CONFIRMED)
-              .group_by(ProgressRevision.task_id).subquery())
+    newest_confirmed = (select(func.max(ProgressRevision.revision_no))
+                        .where(ProgressRevision.task_id == ProgressTask.id,
+                               ProgressRevision.status == PROGRESS_CONFIRMED)
+                        .correlate(ProgressTask).scalar_subquery())
     stages = DEPARTMENT_VISIBLE_STAGES if actor.is_department else REVIEW_STAGES
     count = (select(func.count(Achievement.id)).where(Achievement.revision_id == in_force.id)
              .correlate(in_force).scalar_subquery())
@@ -70,9 +71,8 @@ def _query(actor: CurrentUser, filters: Filters):
         .join(Pilot, Pilot.id == ProgressTask.pilot_id)
         .join(district, district.id == ProgressTask.org_id)
         .join(dept, dept.id == Pilot.dept_id)
-        .outerjoin(latest, latest.c.task_id == ProgressTask.id)
         .outerjoin(in_force, and_(in_force.task_id == ProgressTask.id,
-                                  in_force.revision_no == latest.c.n))
+                                  in_force.revision_no == newest_confirmed))
         # At most one revision per task is open (unique index), so this adds no rows.
         .outerjoin(pending, and_(pending.task_id == ProgressTask.id, pending.status.in_(stages)))
         .where(Pilot.status == PILOT_DISTRIBUTED, scope)

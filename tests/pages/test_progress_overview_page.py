@@ -57,3 +57,19 @@ def test_filtering_by_progress_status_narrows_the_rows(data):
     assert not at.exception, at.exception
     assert not [d for d in at.dataframe if "区县" in d.value.columns]
     assert "共 0 条" in [c.value for c in at.caption]
+
+
+def test_district_leader_finds_the_districts_rejection_rate_on_the_overview(data):
+    at = open_overview(LEADER)
+
+    at.session_state["progress-rates"] = True
+    at.run()
+
+    rates = next(d.value for d in at.dataframe if "审核环节" in d.value.columns)
+    assert rates[["审核环节", "上报次数", "驳回次数"]].values.tolist() == [
+        ["区县审核", 1, 0], ["市级部门审核", 1, 0], ["市委改革办确认", 1, 0]]
+    office = open_overview(OFFICE)
+    office.session_state["progress-rates"] = True
+    office.run()
+    assert not [d for d in office.dataframe if "审核环节" in d.value.columns]
+    assert "本区县试点推进驳回率（按审核环节）" not in [e.label for e in office.expander]

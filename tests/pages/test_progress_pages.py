@@ -80,6 +80,10 @@ def test_progress_page_shows_the_districts_rejection_rate_per_stage(app_db):
     with db.session_scope() as s:
         rev = draft(s)
     at = open_draft(rev)
+    assert not [d for d in at.dataframe if "审核环节" in d.value.columns]  # loaded when opened
+
+    at.session_state["progress-rates"] = True
+    at.run()
 
     rates = [d.value for d in at.dataframe if "审核环节" in d.value.columns]
 
