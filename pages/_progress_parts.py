@@ -1,4 +1,8 @@
-"""Widgets shared by the progress pages: the itemised work list, achievement rows, read view."""
+"""Widgets shared by the progress pages: the itemised work list, achievement rows, read view.
+
+Every row carries a uid kept in session_state; its widgets are keyed by that uid, so removing
+or moving a row never hands one row's typed text to another.
+"""
 import streamlit as st
 
 from models import ProgressRevision
@@ -7,76 +11,94 @@ from services.guidance import HELP
 from services.progress import AchievementInput
 
 
-def _restructure(key: str) -> None:
-    """Rows moved or removed: draw fresh widgets from the list on the next run."""
-    st.session_state[f"{key}-gen"] = st.session_state.get(f"{key}-gen", 0) + 1
-    st.rerun()
+def _uid(key: str) -> int:
+    """A row id unique within this form, never reused."""
+    n = st.session_state.get(f"{key}-next", 0)
+    st.session_state[f"{key}-next"] = n + 1
+    return n
+
+
+def _limited(label: str, name: str) -> str:
+    return f"{HELP[label]}（不超过{progress.ACHIEVEMENT_LIMITS[name]}字）"
 
 
 def work_list(key: str, initial: list[str]) -> list[str]:
     """已开展工作: add, remove and reorder items; shown numbered."""
     if key not in st.session_state:
-        st.session_state[key] = list(initial) or [""]
-    items: list[str] = st.session_state[key]
-    gen = st.session_state.setdefault(f"{key}-gen", 0)  # new widget keys after a reorder
+        st.session_state[key] = [{"uid": _uid(key), "text": t} for t in (initial or [""])]
+    items: list[dict] = st.session_state[key]
     st.markdown("**已开展工作**", help=HELP["已开展工作"])
-    for i, text in enumerate(items):
+    st.caption(f"每项不超过{progress.WORK_ITEM_LIMIT}字，最多{progress.WORK_ITEMS_MAX}项")
+    for i, item in enumerate(list(items)):
+        uid = item["uid"]
         c = st.columns([0.6, 8, 0.7, 0.7, 0.7])
         c[0].markdown(f"{i + 1}.")
-        items[i] = c[1].text_input(f"第{i + 1}项", value=text, key=f"{key}-t{i}-{gen}",
-                                   label_visibility="collapsed")
-        if c[2].button("↑", key=f"{key}-up{i}", disabled=i == 0, help="上移"):
+        item["text"] = c[1].text_input(f"第{i + 1}项", value=item["text"], key=f"{key}-t-{uid}",
+                                       label_visibility="collapsed")
+        if c[2].button("↑", key=f"{key}-up-{uid}", disabled=i == 0, help="上移"):
             items[i - 1], items[i] = items[i], items[i - 1]
-            _restructure(key)
-        if c[3].button("↓", key=f"{key}-down{i}", disabled=i == len(items) - 1, help="下移"):
+            st.rerun()
+        if c[3].button("↓", key=f"{key}-down-{uid}", disabled=i == len(items) - 1, help="下移"):
             items[i + 1], items[i] = items[i], items[i + 1]
-            _restructure(key)
-        if c[4].button("✕", key=f"{key}-del{i}", help="删除此项"):
-            items.pop(i)
-            _restructure(key)
+            st.rerun()
+        if c[4].button("✕", key=f"{key}-del-{uid}", help="删除此项"):
+            items.remove(item)
+            st.rerun()
     if st.button("＋ 增加一项工作", key=f"{key}-add"):
-        items.append("")
+        items.append({"uid": _uid(key), "text": ""})
         st.rerun()
-    return [t for t in items if t.strip()]
+    return [i["text"] for i in items if i["text"].strip()]
 
 
 def achievement_rows(key: str, initial: list[AchievementInput]) -> list[AchievementInput]:
-    """试点成果: one row per achievement, added with “+”."""
+    """试点成果: one row per achievement, added with “+”; stored rows keep their identity."""
     if key not in st.session_state:
-        st.session_state[key] = [AchievementInput(a.name, a.measures, a.effects) for a in initial]
-    rows: list[AchievementInput] = st.session_state[key]
-    gen = st.session_state.setdefault(f"{key}-gen", 0)
+        st.session_state[key] = [{"uid": f"a{a.row_id}" if a.row_id else f"n{_uid(key)}",
+                                  "row": AchievementInput(a.name, a.measures, a.effects, a.row_id)}
+                                 for a in initial]
+    rows: list[dict] = st.session_state[key]
     st.markdown("**试点成果**（每项成果单独一行，按“＋”逐项录入；驾驶舱按条数统计成果数）")
-    for i, row in enumerate(rows):
+    for i, entry in enumerate(list(rows)):
+        uid, row = entry["uid"], entry["row"]
         with st.container(border=True):
             c1, c2 = st.columns([8, 1])
             row.name = c1.text_input(f"成果名称（第{i + 1}项）", value=row.name,
-                                     key=f"{key}-n{i}-{gen}", help=HELP["成果名称"])
-            if c2.button("✕", key=f"{key}-del{i}", help="删除此项成果"):
-                rows.pop(i)
+                                     key=f"{key}-n-{uid}", help=_limited("成果名称", "name"))
+            if c2.button("✕", key=f"{key}-del-{uid}", help="删除此项成果"):
+                rows.remove(entry)
                 st.rerun()
             if warning := progress.achievement_warning(row.name):
                 st.warning(warning)
             row.measures = st.text_area("具体举措及解决问题", value=row.measures, height=80,
-                                        key=f"{key}-m{i}-{gen}",
-                                        help=HELP["具体举措及解决问题"])
+                                        key=f"{key}-m-{uid}",
+                                        help=_limited("具体举措及解决问题", "measures"))
             row.effects = st.text_area("具体成效", value=row.effects, height=68,
-                                       key=f"{key}-e{i}-{gen}", help=HELP["具体成效"])
+                                       key=f"{key}-e-{uid}", help=_limited("具体成效", "effects"))
     if st.button("＋ 增加一项成果", key=f"{key}-add"):
-        rows.append(AchievementInput())
+        rows.append({"uid": f"n{_uid(key)}", "row": AchievementInput()})
         st.rerun()
-    return rows
+    return [entry["row"] for entry in rows]
 
 
 def revision_view(rev: ProgressRevision, achievements) -> None:
-    """A read-only revision: status, numbered work, problems, achievements."""
-    st.markdown(f"**推进状态**：{rev.progress_status}"
-                + (f"　**验收时间**：{rev.acceptance_date}" if rev.acceptance_date else ""))
-    st.markdown("**已开展工作**  \n" + (progress.numbered(progress.work_items(rev))
-                                       .replace("\n", "  \n") or "（未填写）"))
-    st.markdown(f"**存在问题**  \n{rev.problems or '（未填写）'}")
+    """A read-only revision: status, numbered work, problems, achievements (text shown as is)."""
+    st.text(f"推进状态：{rev.progress_status}"
+            + (f"　验收时间：{rev.acceptance_date:%Y-%m-%d}" if rev.acceptance_date else ""))
+    st.markdown("**已开展工作**")
+    st.text(progress.numbered(progress.work_items(rev)) or "（未填写）")
+    st.markdown("**存在问题**")
+    st.text(rev.problems or "（未填写）")
     rows = [{"序号": i, "成果名称": a.name, "具体举措及解决问题": a.measures, "具体成效": a.effects}
             for i, a in enumerate(achievements, start=1)]
     st.markdown(f"**试点成果（{len(rows)}项）**")
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def rejection_rates(load) -> None:
+    """本区县试点推进驳回率 per review stage; `load` runs only when the expander is opened."""
+    box = st.expander("本区县试点推进驳回率（按审核环节）", key="progress-rates", on_change="rerun")
+    if box.open:
+        with box:
+            st.caption("驳回率 = 该环节驳回次数 ÷ 上报到该环节的次数（含重新上报）")
+            st.dataframe(load(), hide_index=True, width="stretch")

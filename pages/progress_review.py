@@ -9,6 +9,13 @@ from services import db, orgs, progress
 from services.review import Action
 
 PAGE = "pages/progress_review.py"
+CHANGE_COLORS = {"新增": "#D4EDDA", "删除": "#F8D7DA", "修改": "#FFF3CD"}
+
+
+def _color(value: str) -> str:
+    return f"background-color: {CHANGE_COLORS[value]}" if value in CHANGE_COLORS else ""
+
+
 user = ui.require_user(page=PAGE)
 st.title("试点推进审核")
 ui.flash()
@@ -36,7 +43,7 @@ with db.session_scope() as s:
     diff = progress.compare(s, actor=user, revision_id=rev.id)
     pilot = s.get(Pilot, rev.pilot_id)
 
-st.markdown(f"**试点**：{pilot.name}（{pilot.doc_number}）　**区县**：{org_names[rev.org_id]}")
+st.text(f"试点：{pilot.name}（{pilot.doc_number}）　区县：{org_names[rev.org_id]}")
 left, right = st.columns([3, 2])
 with left:
     st.subheader("本次填报")
@@ -48,15 +55,18 @@ with right:
     st.dataframe(frame.drop(columns=["changed"]).style.apply(
         lambda row: ["background-color: #FFF3CD" if frame.loc[row.name, "changed"] else ""
                      for _ in row], axis=1), hide_index=True, width="stretch")
-    for label, items, color in (("新增工作", diff["work_added"], "green"),
-                                ("删除工作", diff["work_removed"], "red"),
-                                ("新增成果", diff["achievements_added"], "green"),
-                                ("删除成果", diff["achievements_removed"], "red"),
-                                ("修改成果", diff["achievements_changed"], "orange")):
-        for item in items:
-            st.markdown(f":{color}[{label}：{item}]")
-    if base and not any(f["changed"] for f in diff["fields"]) and not any(
-            diff[k] for k in diff if k not in ("fields", "base_revision_no")):
+    work = [{"变化": "新增", "已开展工作": i} for i in diff["work_added"]] + \
+        [{"变化": "删除", "已开展工作": i} for i in diff["work_removed"]]
+    if work:
+        st.dataframe(pd.DataFrame(work).style.map(_color, subset=["变化"]), hide_index=True,
+                     width="stretch")
+    if diff["achievements"]:  # rows matched by identity, so same-named rows stay apart
+        st.dataframe(pd.DataFrame([{**r, "序号": str(r["序号"] or "—"),
+                                    "修改字段": "、".join(r["修改字段"])}
+                                   for r in diff["achievements"]])
+                     .style.map(_color, subset=["变化"]), hide_index=True, width="stretch")
+    if base and not any(f["changed"] for f in diff["fields"]) and not work \
+            and not diff["achievements"]:
         st.caption("与现行版本相比没有变化")
 
 reason = ui.reject_reason(f"pr-reason-{rev.id}")

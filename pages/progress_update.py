@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from models import Role
-from pages._progress_parts import achievement_rows, revision_view, work_list
+from pages._progress_parts import achievement_rows, rejection_rates, revision_view, work_list
 from services import clock, db, progress
 from services.flows import PROGRESS_FLOW
 from services.guidance import HELP, PROGRESS
@@ -21,6 +21,14 @@ ui.flash()
 
 with db.session_scope() as s:
     tasks = progress.tasks(s, actor=user)
+
+
+def _rates() -> list[dict]:
+    with db.session_scope() as s:
+        return progress.rejection_rates(s, actor=user)
+
+
+rejection_rates(_rates)
 ui.table([{k: v for k, v in t.items() if not k.endswith("_id")} for t in tasks])
 ui.excel_button([{k: v for k, v in t.items() if not k.endswith("_id")} for t in tasks],
                 filename="推进任务.xlsx", key="tasks-xlsx")
@@ -62,7 +70,8 @@ if current is None:
 
 st.subheader(f"第{current.revision_no}版（{current.status}）")
 if rejection is not None:
-    st.error(f"已被驳回：{rejection.comment}")
+    st.error("已被驳回，请按驳回原因修改后重新上报")
+    st.text(f"驳回原因：{rejection.comment}")
 if Action.SAVE not in actions:
     revision_view(current, current_rows)
     if Action.WITHDRAW in actions and st.button("撤回"):
@@ -80,8 +89,9 @@ if status == COMPLETED:
                              max_value=clock.today(), format="YYYY-MM-DD", help=HELP["验收时间"])
 items = work_list(f"{key}-items", progress.work_items(current))
 problems = st.text_area("存在问题", value=current.problems, key=f"{key}-problems",
-                        help=HELP["存在问题"], placeholder="聚焦体制机制问题、政策法规问题等")
-rows = achievement_rows(f"{key}-ach", [AchievementInput(a.name, a.measures, a.effects)
+                        help=f"{HELP['存在问题']}（不超过{progress.PROBLEMS_LIMIT}字）",
+                        placeholder="聚焦体制机制问题、政策法规问题等")
+rows = achievement_rows(f"{key}-ach", [AchievementInput(a.name, a.measures, a.effects, a.id)
                                        for a in current_rows])
 data = ProgressInput(progress_status=status, acceptance_date=accepted, work_items=items,
                      problems=problems, achievements=rows)

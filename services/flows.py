@@ -89,7 +89,8 @@ PROGRESS_FLOW = register(Flow(
     hidden=INTERNAL | {"task_id", "pilot_id", "dept_id", "title", "revision_no", "confirmed_at"},
     section=SECTION,
     pages=(PageSpec("pages/progress_update.py", "试点推进状态更新", "edit"),
-           PageSpec("pages/progress_review.py", "试点推进审核", "review")),
+           PageSpec("pages/progress_review.py", "试点推进审核", "review"),
+           PageSpec("pages/progress_overview.py", "试点推进总览", "all")),
     open_key="open_revision",
     transitions=_clerk_editing(cancel=True) + [
         Transition(PROGRESS_DISTRICT_REVIEW, Action.APPROVE, PROGRESS_DEPT_REVIEW,

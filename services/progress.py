@@ -4,34 +4,50 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
-from models import Achievement, Org, Pilot, ProgressRevision, ProgressTask, Role, utcnow
-from services import clock
-from services.db import transactional
-from services.errors import PermissionDenied, ValidationError
-from services.flows import (
-    CANCELLED, PILOT_DISTRIBUTED, PROGRESS_CONFIRMED, PROGRESS_FLOW,
+from models import (
+    Achievement, Notification, Org, Pilot, ProgressRevision, ProgressTask, Role, utcnow,
 )
-from services.identity import CurrentUser
+from services import clock, limits, notifications, review
+from services.db import transactional
+from services.errors import CONFLICT_MESSAGE, Conflict, PermissionDenied, ValidationError
+from services.flows import (
+    CANCELLED, PILOT_DISTRIBUTED, PROGRESS_CONFIRMED, PROGRESS_DEPT_REVIEW,
+    PROGRESS_DISTRICT_REVIEW, PROGRESS_FLOW, PROGRESS_OFFICE_CONFIRM,
+)
+from services.identity import CurrentUser, require_active
 from services.review import DRAFT, RETURNED, Action
 
 IN_PROGRESS, COMPLETED = "推进中", "已完成"
 PROGRESS_STATUSES = [IN_PROGRESS, COMPLETED]
-OPEN_STATES = (DRAFT, RETURNED, "待区县审核", "待市级部门审核", "待市委改革办确认")
+REVIEW_STAGES = (PROGRESS_DISTRICT_REVIEW, PROGRESS_DEPT_REVIEW, PROGRESS_OFFICE_CONFIRM)
+OPEN_STATES = (DRAFT, RETURNED, *REVIEW_STAGES)
+# 已开展工作 is stored as one JSON column without a declared length: each item has its own limit.
+WORK_ITEM_LIMIT = 2000
+WORK_ITEMS_MAX = 100
+PROBLEMS_LIMIT = limits.max_length(ProgressRevision, "problems")
+ACHIEVEMENT_LIMITS = {name: limits.max_length(Achievement, name)
+                      for name in ("name", "measures", "effects")}
 NOTICE_WARNING = "印发通知、试点方案不属于制度性成果"
 FIELD_LABELS = {"progress_status": "推进状态", "acceptance_date": "验收时间",
                 "work_items": "已开展工作", "problems": "存在问题", "achievements": "试点成果"}
+ACHIEVEMENT_FIELDS = (("name", "成果名称"), ("measures", "具体举措及解决问题"), ("effects", "具体成效"))
 
 
 @dataclass
 class AchievementInput:
+    """One 试点成果 row; `row_id` is the stored row it edits (None for a row added with “+”)."""
+
     name: str = ""
     measures: str = ""
     effects: str = ""
+    row_id: int | None = None
 
     def cleaned(self) -> "AchievementInput":
-        return AchievementInput(self.name.strip(), self.measures.strip(), self.effects.strip())
+        return AchievementInput(self.name.strip(), self.measures.strip(), self.effects.strip(),
+                                self.row_id)
 
     def is_blank(self) -> bool:
         return not (self.name.strip() or self.measures.strip() or self.effects.strip())
@@ -54,6 +70,19 @@ def achievement_warning(name: str) -> str | None:
     return None
 
 
+def _check_lengths(items: list[str], problems: str, rows: list[AchievementInput]) -> None:
+    """Every progress text within its limit, the same on SQLite and PostgreSQL."""
+    if len(items) > WORK_ITEMS_MAX:
+        raise ValidationError(f"“已开展工作”最多{WORK_ITEMS_MAX}项，当前{len(items)}项，请合并精简")
+    for n, item in enumerate(items, start=1):
+        limits.check_text(f"已开展工作第{n}项", item, WORK_ITEM_LIMIT)
+    limits.check_text("存在问题", problems, PROBLEMS_LIMIT)
+    for n, row in enumerate(rows, start=1):
+        for name, label in ACHIEVEMENT_FIELDS:
+            limits.check_text(f"第{n}条试点成果的{label}", getattr(row, name),
+                              ACHIEVEMENT_LIMITS[name])
+
+
 def _validate(data: ProgressInput, *, submitting: bool, today: date) -> tuple[list[str], list]:
     if data.progress_status not in PROGRESS_STATUSES:
         raise ValidationError("请选择“推进状态”（推进中 / 已完成）")
@@ -61,6 +90,7 @@ def _validate(data: ProgressInput, *, submitting: bool, today: date) -> tuple[li
         raise ValidationError(f"“验收时间”{data.acceptance_date:%Y-%m-%d} 晚于今天，请按实际验收时间填写")
     items = [i.strip() for i in data.work_items if i and i.strip()]
     rows = [a.cleaned() for a in data.achievements if not a.is_blank()]
+    _check_lengths(items, (data.problems or "").strip(), rows)
     for n, row in enumerate(rows, start=1):
         if not row.name:
             raise ValidationError(f"第{n}条试点成果缺少“成果名称”")
@@ -169,13 +199,22 @@ def _task_for_clerk(session: Session, actor: CurrentUser, task_id: int) -> Progr
     return task
 
 
+def _already_open(current: ProgressRevision) -> ValidationError:
+    return ValidationError(f"已有正在办理的第{current.revision_no}版（{current.status}），"
+                           "请在该版本上继续")
+
+
 @transactional
 def start_revision(session: Session, *, actor: CurrentUser, task_id: int) -> ProgressRevision:
-    """A new draft revision, prefilled from the one in force (which stays in force)."""
+    """A new draft revision, prefilled from the one in force (which stays in force).
+
+    Copied achievement rows keep their `position`: it is the row's identity across revisions
+    (see `compare`). Two clerks starting at once: one draft is created, the other is told so.
+    """
+    require_active(session, actor)
     task = _task_for_clerk(session, actor, task_id)
     if (current := open_revision(session, task_id)) is not None:
-        raise ValidationError(f"已有正在办理的第{current.revision_no}版（{current.status}），"
-                              "请在该版本上继续")
+        raise _already_open(current)
     pilot = session.get(Pilot, task.pilot_id)
     if pilot.status != PILOT_DISTRIBUTED:
         raise ValidationError("该试点尚未分发，不能更新推进状态")
@@ -189,20 +228,58 @@ def start_revision(session: Session, *, actor: CurrentUser, task_id: int) -> Pro
         progress_status=base.progress_status if base else IN_PROGRESS,
         acceptance_date=base.acceptance_date if base else None,
         work_items=base.work_items if base else "[]", problems=base.problems if base else "")
-    session.add(rev)
-    session.flush()
-    if base is not None:
-        for a in achievements_of(session, base.id):
-            session.add(Achievement(revision_id=rev.id, position=a.position, name=a.name,
-                                    measures=a.measures, effects=a.effects))
-    PROGRESS_FLOW.record_event(session, rev, actor, role=Role.CLERK, action="create")
-    session.commit()
+    try:
+        # The unique indexes (one open revision per task, one number per task) decide a race.
+        session.add(rev)
+        session.flush()
+        if base is not None:
+            for a in achievements_of(session, base.id):
+                session.add(Achievement(revision_id=rev.id, position=a.position, name=a.name,
+                                        measures=a.measures, effects=a.effects))
+        PROGRESS_FLOW.record_event(session, rev, actor, role=Role.CLERK, action="create")
+        session.commit()
+    except (IntegrityError, OperationalError):
+        session.rollback()
+        if (current := open_revision(session, task_id)) is not None:
+            raise _already_open(current) from None
+        raise Conflict(CONFLICT_MESSAGE) from None
     return rev
 
 
-def _achievement_rows(session: Session, revision_id: int) -> list[dict]:
+def _achievement_rows(rows) -> list[dict]:
     return [{"成果名称": a.name, "具体举措及解决问题": a.measures, "具体成效": a.effects}
-            for a in achievements_of(session, revision_id)]
+            for a in rows]
+
+
+def _store_achievements(session: Session, rev: ProgressRevision, existing: list[Achievement],
+                        rows: list[AchievementInput]) -> None:
+    """Edit kept rows in place, delete dropped ones, append new ones.
+
+    A kept row keeps its `position` (its identity since the revision it was copied from);
+    a new row gets a position no row of this revision or of the revision in force has used,
+    so the reviewer's comparison never mistakes it for an old one.
+    """
+    by_id = {a.id: a for a in existing}
+    base = confirmed_revision(session, rev.task_id)
+    used = [a.position for a in existing]
+    if base is not None:
+        used += [a.position for a in achievements_of(session, base.id)]
+    next_position = max(used, default=-1) + 1
+    kept: set[int] = set()
+    for row in rows:
+        old = by_id.get(row.row_id) if row.row_id not in kept else None
+        if old is not None:
+            old.name, old.measures, old.effects = row.name, row.measures, row.effects
+            session.add(old)
+            kept.add(old.id)
+        else:
+            session.add(Achievement(revision_id=rev.id, position=next_position, name=row.name,
+                                    measures=row.measures, effects=row.effects))
+            next_position += 1
+    for old in existing:
+        if old.id not in kept:
+            session.delete(old)
+    session.flush()
 
 
 @transactional
@@ -210,21 +287,16 @@ def save(session: Session, *, actor: CurrentUser, revision_id: int, version: int
          data: ProgressInput, submit: bool = False, today: date | None = None
          ) -> ProgressRevision:
     """保存 (or 保存并上报) a revision with its work items and achievement rows."""
+    require_active(session, actor)
     rev = get(session, actor=actor, revision_id=revision_id)
     PROGRESS_FLOW.check(Action.SAVE, rev, actor, version)
     items, rows = _validate(data, submitting=submit, today=today or clock.today())
-    before = _achievement_rows(session, rev.id)
-    after = [{"成果名称": a.name, "具体举措及解决问题": a.measures, "具体成效": a.effects}
-             for a in rows]
+    existing = achievements_of(session, rev.id)
+    before, after = _achievement_rows(existing), _achievement_rows(rows)
     extra = {}
     if before != after:
         extra["试点成果"] = [before, after]
-        for old in achievements_of(session, rev.id):
-            session.delete(old)
-        session.flush()
-        for pos, a in enumerate(rows):
-            session.add(Achievement(revision_id=rev.id, position=pos, name=a.name,
-                                    measures=a.measures, effects=a.effects))
+        _store_achievements(session, rev, existing, rows)
     values = {"progress_status": data.progress_status,
               "acceptance_date": data.acceptance_date if data.progress_status == COMPLETED
               else None,
@@ -243,6 +315,7 @@ def save(session: Session, *, actor: CurrentUser, revision_id: int, version: int
 def act(session: Session, *, actor: CurrentUser, revision_id: int, action: Action,
         version: int, comment: str = "", today: date | None = None) -> ProgressRevision:
     """通过 / 驳回 / 撤回 / 作废 a revision; the office's 通过 puts it in force."""
+    require_active(session, actor)
     rev = get(session, actor=actor, revision_id=revision_id)
     if action is Action.SUBMIT:
         _validate(ProgressInput(rev.progress_status, rev.acceptance_date, work_items(rev),
@@ -255,8 +328,22 @@ def act(session: Session, *, actor: CurrentUser, revision_id: int, action: Actio
     if rev.status == PROGRESS_CONFIRMED:
         rev.confirmed_at = utcnow()
         session.add(rev)
+        _notify_confirmed(session, rev, actor)
     session.commit()
     return rev
+
+
+def _notify_confirmed(session: Session, rev: ProgressRevision, actor: CurrentUser) -> None:
+    """已确认 ends the chain: the district's clerks and reviewers learn it is in force."""
+    recipients = notifications.active_user_ids(session, roles=[Role.CLERK, Role.REVIEWER],
+                                               org_ids=[rev.org_id])
+    frame = "【试点推进】“{}”已确认"
+    room = limits.max_length(Notification, "title") - len(frame.format(""))
+    title = frame.format(limits.shorten(rev.title, room))
+    notifications.send(session, user_ids=[u for u in recipients if u != actor.id], title=title,
+                       body=f"第{rev.revision_no}版推进情况已由{actor.org_name}确认，"
+                            "现为现行版本，驾驶舱按此统计。",
+                       record_type=PROGRESS_FLOW.module, record_id=rev.id)
 
 
 # --- reviewers ---------------------------------------------------------------------------------
@@ -266,32 +353,56 @@ def review_queue(session: Session, *, actor: CurrentUser) -> list[ProgressRevisi
     return PROGRESS_FLOW.review_queue(session, actor)
 
 
+def _achievement_diff(old_rows: list[Achievement], new_rows: list[Achievement]) -> list[dict]:
+    """Rows matched by identity (the position kept since the revision they were copied from),
+    never by name: same-named rows stay apart and a renamed row is 修改, not 删除 + 新增."""
+    old_by_position = {a.position: a for a in old_rows}
+    out = []
+    for n, new in enumerate(new_rows, start=1):
+        old = old_by_position.pop(new.position, None)
+        if old is None:
+            out.append({"变化": "新增", "序号": n, "成果名称": new.name, "原成果名称": "",
+                        "修改字段": []})
+            continue
+        changed = [label for name, label in ACHIEVEMENT_FIELDS
+                   if getattr(old, name) != getattr(new, name)]
+        if changed:
+            out.append({"变化": "修改", "序号": n, "成果名称": new.name, "原成果名称": old.name,
+                        "修改字段": changed})
+    for old in old_by_position.values():
+        out.append({"变化": "删除", "序号": None, "成果名称": "", "原成果名称": old.name,
+                    "修改字段": []})
+    return out
+
+
+def _text(value) -> str:
+    return value.strftime("%Y-%m-%d") if isinstance(value, date) else (value or "")
+
+
 def compare(session: Session, *, actor: CurrentUser, revision_id: int) -> dict:
-    """What a revision changes against the revision in force, field by field."""
+    """What a revision changes against the revision in force, field by field and row by row."""
     rev = get(session, actor=actor, revision_id=revision_id)
     base = confirmed_revision(session, rev.task_id)
     if base is not None and base.id == rev.id:
         base = None
     fields = []
     for key in ("progress_status", "acceptance_date", "problems"):
-        old = getattr(base, key) if base else None
-        new = getattr(rev, key)
-        fields.append({"字段": FIELD_LABELS[key], "现行版本": old or "", "本次填报": new or "",
-                       "changed": (old or "") != (new or "")})
+        old, new = _text(getattr(base, key) if base else None), _text(getattr(rev, key))
+        fields.append({"字段": FIELD_LABELS[key], "现行版本": old, "本次填报": new,
+                       "changed": old != new})
     old_items = work_items(base) if base else []
     new_items = work_items(rev)
-    old_rows = {a.name: a for a in achievements_of(session, base.id)} if base else {}
-    new_rows = {a.name: a for a in achievements_of(session, rev.id)}
+    rows = _achievement_diff(achievements_of(session, base.id) if base else [],
+                             achievements_of(session, rev.id))
     return {
         "base_revision_no": base.revision_no if base else None,
         "fields": fields,
         "work_added": [i for i in new_items if i not in old_items],
         "work_removed": [i for i in old_items if i not in new_items],
-        "achievements_added": [n for n in new_rows if n not in old_rows],
-        "achievements_removed": [n for n in old_rows if n not in new_rows],
-        "achievements_changed": [n for n in new_rows if n in old_rows and (
-            (new_rows[n].measures, new_rows[n].effects)
-            != (old_rows[n].measures, old_rows[n].effects))],
+        "achievements": rows,
+        "achievements_added": [r["成果名称"] for r in rows if r["变化"] == "新增"],
+        "achievements_removed": [r["原成果名称"] for r in rows if r["变化"] == "删除"],
+        "achievements_changed": [r["成果名称"] for r in rows if r["变化"] == "修改"],
     }
 
 
@@ -332,3 +443,27 @@ def in_force_for_pilot(session: Session, *, actor: CurrentUser, pilot_id: int
                            latest.c.n == ProgressRevision.revision_no))
         .where(_readable(actor)).order_by(ProgressRevision.org_id)).scalars().all()
     return [(r.org_id, r, achievements_of(session, r.id)) for r in revs]
+
+
+STAGE_LABELS = {PROGRESS_DISTRICT_REVIEW: "区县审核", PROGRESS_DEPT_REVIEW: "市级部门审核",
+                PROGRESS_OFFICE_CONFIRM: "市委改革办确认"}
+
+
+def rejection_rates(session: Session, *, actor: CurrentUser, org_id: int | None = None
+                    ) -> list[dict]:
+    """A district's progress 驳回率 per review stage (rejections ÷ arrivals, in times).
+
+    A district reads its own figures only; 市委改革办 may read any district's.
+    """
+    org_id = org_id or actor.org_id
+    if not (actor.is_reform_office or (actor.is_district and org_id == actor.org_id)):
+        raise PermissionDenied("只能查看本区县的驳回率")
+    counts = {r["stage"]: r for r in review.rejection_rates(session, module=PROGRESS_FLOW.module)
+              if r["org_id"] == org_id}
+    out = []
+    for stage in REVIEW_STAGES:
+        row = counts.get(stage, {"submissions": 0, "rejections": 0})
+        n, rejected = row["submissions"], row["rejections"]
+        out.append({"审核环节": STAGE_LABELS[stage], "上报次数": n, "驳回次数": rejected,
+                    "驳回率": f"{rejected / n:.1%}" if n else "—"})
+    return out

@@ -1,0 +1,65 @@
+"""试点推进总览: every pilot × involved district with the revision in force, filtered and paged."""
+import streamlit as st
+
+import ui
+from pages._progress_parts import rejection_rates
+from services import db, progress, progress_overview
+from services.errors import DomainError
+from services.exports import XLSX_MIME
+from services.progress_overview import STATUS_CHOICES, Filters
+
+PAGE = "pages/progress_overview.py"
+ALL = "全部"
+user = ui.require_user(page=PAGE)
+st.title("试点推进总览")
+st.caption("每个已分发试点 × 涉及区县一行：现行版本为最新“已确认”版本（驾驶舱按此统计）；"
+           "“新版本在审”表示有更新的版本正在审核。")
+
+if user.is_district:
+    def _rates() -> list[dict]:
+        with db.session_scope() as s:
+            return progress.rejection_rates(s, actor=user)
+
+    rejection_rates(_rates)
+
+with db.session_scope() as s:
+    options = progress_overview.filter_options(s, actor=user)
+c = st.columns(2)
+district = c[0].selectbox("区县", [None, *options["districts"]], key="po-district",
+                          format_func=lambda i: options["districts"].get(i, ALL))
+dept = c[1].selectbox("主管市级部门", [None, *options["departments"]], key="po-dept",
+                      format_func=lambda i: options["departments"].get(i, ALL))
+c = st.columns(3)
+status = c[0].selectbox("推进状态", [ALL, *STATUS_CHOICES], key="po-status")
+review = c[1].selectbox("新版本在审", [ALL, "是", "否"], key="po-review")
+name = c[2].text_input("试点名称", key="po-name", placeholder="输入试点名称中的关键字")
+filters = Filters(district_id=district, dept_id=dept,
+                  progress_status=None if status == ALL else status, name=name,
+                  under_review=None if review == ALL else review == "是")
+
+page = st.session_state.get("po-page", 1)
+try:
+    with db.session_scope() as s:
+        rows, total = progress_overview.rows(s, actor=user, filters=filters, page=page)
+        if not rows and page > 1:  # the filters changed: back to the first page
+            page = 1
+            rows, total = progress_overview.rows(s, actor=user, filters=filters, page=page)
+except DomainError as exc:
+    st.error(str(exc))
+    st.stop()
+
+pages = max(1, -(-total // progress_overview.PAGE_SIZE))
+st.caption(f"共 {total} 条")
+ui.table(rows)
+c = st.columns([2, 2, 3])
+c[0].number_input(f"页码（共{pages}页）", min_value=1, max_value=pages, value=min(page, pages),
+                  step=1, key="po-page")
+
+
+def _workbook() -> bytes:  # built only when the button is pressed
+    with db.session_scope() as s:
+        return progress_overview.export(s, actor=user, filters=filters)
+
+
+c[1].download_button("导出Excel（全部筛选结果）", data=_workbook, file_name="试点推进总览.xlsx",
+                     mime=XLSX_MIME, key="po-xlsx", disabled=not total, on_click="ignore")

@@ -1,0 +1,117 @@
+"""试点推进状态更新: rows keep their own text when others are removed or moved."""
+from services import db
+from tests.pages.conftest import logged_in
+from tests.pages.progress_setup import CLERK, draft, stored
+
+
+def open_draft(rev):
+    at = logged_in(CLERK).run()
+    at.session_state["open_task"] = rev.task_id  # as the workbench opens it
+    at.switch_page("pages/progress_update.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def names(at):
+    return [w.value for w in at.text_input if w.label.startswith("成果名称")]
+
+
+def measures(at):
+    return [w.value for w in at.text_area if w.label == "具体举措及解决问题"]
+
+
+def work_inputs(at):
+    return [w for w in at.text_input if w.label.startswith("第") and w.label.endswith("项")]
+
+
+def buttons(at, label, help_text):
+    return [b for b in at.button if b.label == label and b.help == help_text]
+
+
+def save(at):
+    next(b for b in at.button if b.label == "保存").click().run()
+    assert not at.exception, at.exception
+
+
+def test_deleting_the_first_achievement_keeps_the_second_and_saves_it(app_db):
+    with db.session_scope() as s:
+        rev = draft(s)
+    at = open_draft(rev)
+    assert names(at) == ["搭建数字乡村服务平台", "建立数据共享机制"]
+
+    buttons(at, "✕", "删除此项成果")[0].click().run()
+
+    assert names(at) == ["建立数据共享机制"]
+    assert measures(at) == ["针对部门壁垒问题，建立机制"]
+    save(at)
+    assert stored(rev.id).achievements == [("建立数据共享机制", "针对部门壁垒问题，建立机制")]
+
+
+def test_text_typed_into_a_later_achievement_survives_deleting_an_earlier_one(app_db):
+    with db.session_scope() as s:
+        rev = draft(s)
+    at = open_draft(rev)
+
+    [w for w in at.text_input if w.label.startswith("成果名称")][1].input("建立健全数据共享机制")
+    buttons(at, "✕", "删除此项成果")[0].click().run()
+
+    assert names(at) == ["建立健全数据共享机制"]
+    save(at)
+    assert stored(rev.id).achievements == [("建立健全数据共享机制", "针对部门壁垒问题，建立机制")]
+
+
+def test_work_items_keep_their_text_when_moved_and_removed(app_db):
+    with db.session_scope() as s:
+        rev = draft(s)
+    at = open_draft(rev)
+
+    work_inputs(at)[2].input("举办现场推进会")
+    buttons(at, "↑", "上移")[2].click().run()
+    assert [w.value for w in work_inputs(at)] == ["召开专题会议", "举办现场推进会", "开展专项调研"]
+    work_inputs(at)[2].input("开展专项调研并形成报告")
+    buttons(at, "✕", "删除此项")[0].click().run()
+    assert [w.value for w in work_inputs(at)] == ["举办现场推进会", "开展专项调研并形成报告"]
+    save(at)
+
+    assert stored(rev.id).work == ["举办现场推进会", "开展专项调研并形成报告"]
+
+
+def test_progress_page_shows_the_districts_rejection_rate_per_stage(app_db):
+    with db.session_scope() as s:
+        rev = draft(s)
+    at = open_draft(rev)
+    assert not [d for d in at.dataframe if "审核环节" in d.value.columns]  # loaded when opened
+
+    at.session_state["progress-rates"] = True
+    at.run()
+
+    rates = [d.value for d in at.dataframe if "审核环节" in d.value.columns]
+
+    assert len(rates) == 1
+    assert list(rates[0]["审核环节"]) == ["区县审核", "市级部门审核", "市委改革办确认"]
+
+
+def test_reviewer_sees_a_renamed_achievement_as_one_changed_row(app_db):
+    from services import progress
+    from services.progress import AchievementInput, ProgressInput
+    from tests.pages.progress_setup import REVIEWER, actor, confirm
+    with db.session_scope() as s:
+        first = confirm(s, draft(s, achievements=(("建立数据共享机制", "针对部门壁垒问题"),
+                                                  ("建立数据共享机制", "针对数据回流问题"))))
+        clerk = actor(s, CLERK)
+        second = progress.start_revision(s, actor=clerk, task_id=first.task_id)
+        rows = [AchievementInput(a.name, a.measures, a.effects, a.id)
+                for a in progress.achievements_of(s, second.id)]
+        rows[1].name = "建立健全数据回流机制"
+        progress.save(s, actor=clerk, revision_id=second.id, version=second.version, submit=True,
+                      data=ProgressInput(work_items=["召开专题会议"], problems="**数据**共享难",
+                                         achievements=rows))
+    at = logged_in(REVIEWER).run()
+
+    at.switch_page("pages/progress_review.py").run()
+
+    assert not at.exception, at.exception
+    diff = next(d.value for d in at.dataframe if "原成果名称" in d.value.columns)
+    assert diff[["变化", "序号", "原成果名称", "成果名称"]].values.tolist() == \
+        [["修改", "2", "建立数据共享机制", "建立健全数据回流机制"]]
+    assert "**数据**共享难" in [t.value for t in at.text]
