@@ -1,21 +1,14 @@
 """试点推进审核: district reviewer → department (录入员/审核员) → 市委改革办 审核员 confirms."""
-import pandas as pd
 import streamlit as st
 
 import ui
 from pages._progress_parts import revision_view
 from models import Pilot
 from services import db, orgs, progress
+from services.progress import PROGRESS_FLOW
 from services.review import Action
 
 PAGE = "pages/progress_review.py"
-CHANGE_COLORS = {"新增": "#D4EDDA", "删除": "#F8D7DA", "修改": "#FFF3CD"}
-
-
-def _color(value: str) -> str:
-    return f"background-color: {CHANGE_COLORS[value]}" if value in CHANGE_COLORS else ""
-
-
 user = ui.require_user(page=PAGE)
 st.title("试点推进审核")
 ui.flash()
@@ -50,33 +43,20 @@ with left:
     revision_view(rev, achievements)
 with right:
     base = diff["base_revision_no"]
-    st.subheader(f"与现行版本（第{base}版）比较" if base else "首次填报（无现行版本）")
-    frame = pd.DataFrame(diff["fields"])
-    st.dataframe(frame.drop(columns=["changed"]).style.apply(
-        lambda row: ["background-color: #FFF3CD" if frame.loc[row.name, "changed"] else ""
-                     for _ in row], axis=1), hide_index=True, width="stretch")
     work = [{"变化": "新增", "已开展工作": i} for i in diff["work_added"]] + \
         [{"变化": "删除", "已开展工作": i} for i in diff["work_removed"]]
-    if work:
-        st.dataframe(pd.DataFrame(work).style.map(_color, subset=["变化"]), hide_index=True,
-                     width="stretch")
-    if diff["achievements"]:  # rows matched by identity, so same-named rows stay apart
-        st.dataframe(pd.DataFrame([{**r, "序号": str(r["序号"] or "—"),
-                                    "修改字段": "、".join(r["修改字段"])}
-                                   for r in diff["achievements"]])
-                     .style.map(_color, subset=["变化"]), hide_index=True, width="stretch")
-    if base and not any(f["changed"] for f in diff["fields"]) and not work \
-            and not diff["achievements"]:
-        st.caption("与现行版本相比没有变化")
+    # Achievement rows are matched by identity, so same-named rows stay apart.
+    achievement_changes = [{**r, "序号": str(r["序号"] or "—"),
+                            "修改字段": "、".join(r["修改字段"])} for r in diff["achievements"]]
+    ui.comparison({
+        "title": f"与现行版本（第{base}版）比较" if base else "首次填报（无现行版本）",
+        "fields": diff["fields"],
+        "tables": [("已开展工作", work), ("试点成果", achievement_changes)],
+        "unchanged": bool(base) and not any(f["changed"] for f in diff["fields"])
+        and not work and not achievement_changes,
+    })
 
-reason = ui.reject_reason(f"pr-reason-{rev.id}")
-c1, c2, _ = st.columns([1, 1, 3])
-if rev.status == "待市委改革办确认":
-    st.caption("市委改革办通过后即为已确认版本，驾驶舱按此统计。")
-for col, action, text, kwargs in ((c1, Action.APPROVE, "通过", {}),
-                                  (c2, Action.REJECT, "驳回", {"comment": reason})):
-    if col.button(text, type="primary" if action is Action.APPROVE else "secondary",
-                  width="stretch", key=f"pr-{action}"):
-        ui.perform(progress.act, "已驳回，退回区县录入员修改" if action is Action.REJECT else "已通过",
-                   revision_id=rev.id, action=action, version=rev.version, **kwargs)
-ui.history("progress", rev.id)
+ui.review_panel(PROGRESS_FLOW, rev, user,
+                success={Action.APPROVE: "已通过", Action.REJECT: "已驳回，退回区县录入员修改"},
+                note="市委改革办通过后即为已确认版本，驾驶舱按此统计。"
+                if rev.status == "待市委改革办确认" else "")

@@ -6,7 +6,7 @@ import ui
 from models import Role
 from pages._progress_parts import achievement_rows, rejection_rates, revision_view, work_list
 from services import clock, db, progress
-from services.flows import PROGRESS_FLOW
+from services.progress import PROGRESS_FLOW
 from services.guidance import HELP, PROGRESS
 from services.progress import COMPLETED, PROGRESS_STATUSES, AchievementInput, ProgressInput
 from services.review import Action, last_rejection

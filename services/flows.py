@@ -2,7 +2,7 @@
 from sqlalchemy import select
 from sqlmodel import Session
 
-from models import Pilot, PilotDistrict, ProgressRevision, Role
+from models import Pilot, PilotDistrict, Role
 from services import notifications
 from services.registry import register
 from services.review import (
@@ -22,21 +22,23 @@ PROGRESS_DEPT_REVIEW = "待市级部门审核"
 PROGRESS_OFFICE_CONFIRM = "待市委改革办确认"
 PROGRESS_CONFIRMED = "已确认"
 
-_clerk = district(Role.CLERK)
-_district_reviewer = district(Role.REVIEWER)
-_dept_staff = department(Role.CLERK, Role.REVIEWER)  # the manual names the dept's 录入员
-_office_reviewer = reform_office(Role.REVIEWER)
+CLERK = district(Role.CLERK)
+DISTRICT_REVIEWER = district(Role.REVIEWER)
+DEPT_STAFF = department(Role.CLERK, Role.REVIEWER)  # the manual names the dept's 录入员
+OFFICE_REVIEWER = reform_office(Role.REVIEWER)
 
 
-def _clerk_editing(*, cancel: bool) -> list[Transition]:
-    """保存 / 保存并上报 (/ 作废) from 草稿 and 退回修改, and 撤回 before the reviewer acts."""
+def clerk_editing(*, cancel: bool, submit_conditions: tuple = ()) -> list[Transition]:
+    """保存 / 保存并上报 (/ 作废) from 草稿 and 退回修改, and 撤回 before the reviewer acts;
+    `submit_conditions` refuse a 保存并上报 whose record is not complete."""
     rows = []
     for state in (DRAFT, RETURNED):
-        rows += [Transition(state, Action.SAVE, state, _clerk),
-                 Transition(state, Action.SUBMIT, "待区县审核", _clerk)]
+        rows += [Transition(state, Action.SAVE, state, CLERK),
+                 Transition(state, Action.SUBMIT, "待区县审核", CLERK,
+                            conditions=submit_conditions)]
         if cancel:
-            rows.append(Transition(state, Action.CANCEL, CANCELLED, _clerk))
-    rows.append(Transition("待区县审核", Action.WITHDRAW, DRAFT, _clerk))
+            rows.append(Transition(state, Action.CANCEL, CANCELLED, CLERK))
+    rows.append(Transition("待区县审核", Action.WITHDRAW, DRAFT, CLERK))
     return rows
 
 
@@ -70,35 +72,11 @@ PILOT_FLOW = register(Flow(
            PageSpec("pages/pilot_review.py", "试点项目审核", "review"),
            PageSpec("pages/pilot_list.py", "试点项目清单", "all")),
     open_key="open_pilot",
-    transitions=_clerk_editing(cancel=True) + [
-        Transition(PILOT_DISTRICT_REVIEW, Action.APPROVE, PILOT_DEPT_CONFIRM, _district_reviewer),
-        Transition(PILOT_DISTRICT_REVIEW, Action.REJECT, RETURNED, _district_reviewer),
-        Transition(PILOT_DEPT_CONFIRM, Action.DISTRIBUTE, PILOT_DISTRIBUTED, _dept_staff),
-        Transition(PILOT_DEPT_CONFIRM, Action.REJECT, RETURNED, _dept_staff),
+    transitions=clerk_editing(cancel=True) + [
+        Transition(PILOT_DISTRICT_REVIEW, Action.APPROVE, PILOT_DEPT_CONFIRM, DISTRICT_REVIEWER),
+        Transition(PILOT_DISTRICT_REVIEW, Action.REJECT, RETURNED, DISTRICT_REVIEWER),
+        Transition(PILOT_DEPT_CONFIRM, Action.DISTRIBUTE, PILOT_DISTRIBUTED, DEPT_STAFF),
+        Transition(PILOT_DEPT_CONFIRM, Action.REJECT, RETURNED, DEPT_STAFF),
     ],
     extra_recipients=_involved_district_clerks,
-))
-
-PROGRESS_FLOW = register(Flow(
-    module="progress",
-    label="试点推进状态",
-    model=ProgressRevision,
-    title_field="title",
-    labels={"progress_status": "推进状态", "acceptance_date": "验收时间",
-            "work_items": "已开展工作", "problems": "存在问题", "achievements": "试点成果"},
-    hidden=INTERNAL | {"task_id", "pilot_id", "dept_id", "title", "revision_no", "confirmed_at"},
-    section=SECTION,
-    pages=(PageSpec("pages/progress_update.py", "试点推进状态更新", "edit"),
-           PageSpec("pages/progress_review.py", "试点推进审核", "review"),
-           PageSpec("pages/progress_overview.py", "试点推进总览", "all")),
-    open_key="open_revision",
-    transitions=_clerk_editing(cancel=True) + [
-        Transition(PROGRESS_DISTRICT_REVIEW, Action.APPROVE, PROGRESS_DEPT_REVIEW,
-                   _district_reviewer),
-        Transition(PROGRESS_DISTRICT_REVIEW, Action.REJECT, RETURNED, _district_reviewer),
-        Transition(PROGRESS_DEPT_REVIEW, Action.APPROVE, PROGRESS_OFFICE_CONFIRM, _dept_staff),
-        Transition(PROGRESS_DEPT_REVIEW, Action.REJECT, RETURNED, _dept_staff),
-        Transition(PROGRESS_OFFICE_CONFIRM, Action.APPROVE, PROGRESS_CONFIRMED, _office_reviewer),
-        Transition(PROGRESS_OFFICE_CONFIRM, Action.REJECT, RETURNED, _office_reviewer),
-    ],
 ))

@@ -4,21 +4,23 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from models import (
     Achievement, Notification, Org, Pilot, ProgressRevision, ProgressTask, Role, utcnow,
 )
-from services import clock, limits, notifications, review
+from services import clock, limits, notifications, records, review
 from services.db import transactional
-from services.errors import CONFLICT_MESSAGE, Conflict, PermissionDenied, ValidationError
+from services.errors import PermissionDenied, ValidationError
 from services.flows import (
-    CANCELLED, PILOT_DISTRIBUTED, PROGRESS_CONFIRMED, PROGRESS_DEPT_REVIEW,
-    PROGRESS_DISTRICT_REVIEW, PROGRESS_FLOW, PROGRESS_OFFICE_CONFIRM,
+    CANCELLED, DEPT_STAFF, DISTRICT_REVIEWER, INTERNAL, OFFICE_REVIEWER, PILOT_DISTRIBUTED,
+    PROGRESS_CONFIRMED, PROGRESS_DEPT_REVIEW, PROGRESS_DISTRICT_REVIEW, PROGRESS_OFFICE_CONFIRM,
+    SECTION, clerk_editing,
 )
 from services.identity import CurrentUser, require_active
-from services.review import DRAFT, RETURNED, Action
+from services.registry import register
+from services.review import DRAFT, RETURNED, Action, Flow, PageSpec, Todo, Transition
+from services.revisions import Revisioned, text_of
 
 IN_PROGRESS, COMPLETED = "推进中", "已完成"
 PROGRESS_STATUSES = [IN_PROGRESS, COMPLETED]
@@ -122,11 +124,7 @@ def _readable(actor: CurrentUser):
 
 
 def get(session: Session, *, actor: CurrentUser, revision_id: int) -> ProgressRevision:
-    rev = session.execute(select(ProgressRevision).where(ProgressRevision.id == revision_id,
-                                                         _readable(actor))).scalars().first()
-    if rev is None:
-        raise PermissionDenied("该推进记录不存在或您无权查看")
-    return rev
+    return records.get(session, flow=PROGRESS_FLOW, actor=actor, record_id=revision_id)
 
 
 def achievements_of(session: Session, revision_id: int) -> list[Achievement]:
@@ -140,16 +138,11 @@ def work_items(rev: ProgressRevision) -> list[str]:
 
 def confirmed_revision(session: Session, task_id: int) -> ProgressRevision | None:
     """The revision in force: the newest confirmed one."""
-    return session.execute(
-        select(ProgressRevision).where(ProgressRevision.task_id == task_id,
-                                       ProgressRevision.status == PROGRESS_CONFIRMED)
-        .order_by(ProgressRevision.revision_no.desc()).limit(1)).scalars().first()
+    return REVISIONS.in_force(session, task_id)
 
 
 def open_revision(session: Session, task_id: int) -> ProgressRevision | None:
-    return session.execute(
-        select(ProgressRevision).where(ProgressRevision.task_id == task_id,
-                                       ProgressRevision.status.in_(OPEN_STATES))).scalars().first()
+    return REVISIONS.open_one(session, task_id)
 
 
 def tasks(session: Session, *, actor: CurrentUser) -> list[dict]:
@@ -199,11 +192,6 @@ def _task_for_clerk(session: Session, actor: CurrentUser, task_id: int) -> Progr
     return task
 
 
-def _already_open(current: ProgressRevision) -> ValidationError:
-    return ValidationError(f"已有正在办理的第{current.revision_no}版（{current.status}），"
-                           "请在该版本上继续")
-
-
 @transactional
 def start_revision(session: Session, *, actor: CurrentUser, task_id: int) -> ProgressRevision:
     """A new draft revision, prefilled from the one in force (which stays in force).
@@ -213,37 +201,27 @@ def start_revision(session: Session, *, actor: CurrentUser, task_id: int) -> Pro
     """
     require_active(session, actor)
     task = _task_for_clerk(session, actor, task_id)
-    if (current := open_revision(session, task_id)) is not None:
-        raise _already_open(current)
     pilot = session.get(Pilot, task.pilot_id)
     if pilot.status != PILOT_DISTRIBUTED:
         raise ValidationError("该试点尚未分发，不能更新推进状态")
-    base = confirmed_revision(session, task_id)
-    number = (session.execute(select(func.max(ProgressRevision.revision_no))
-                              .where(ProgressRevision.task_id == task_id)).scalar() or 0) + 1
-    rev = ProgressRevision(
-        org_id=task.org_id, status=DRAFT, created_by=actor.id, updated_by=actor.id,
-        task_id=task.id, pilot_id=pilot.id, dept_id=pilot.dept_id, title=pilot.name,
-        revision_no=number,
-        progress_status=base.progress_status if base else IN_PROGRESS,
-        acceptance_date=base.acceptance_date if base else None,
-        work_items=base.work_items if base else "[]", problems=base.problems if base else "")
-    try:
-        # The unique indexes (one open revision per task, one number per task) decide a race.
-        session.add(rev)
-        session.flush()
+
+    def build(base: ProgressRevision | None, number: int) -> ProgressRevision:
+        return ProgressRevision(
+            org_id=task.org_id, status=DRAFT, created_by=actor.id, updated_by=actor.id,
+            task_id=task.id, pilot_id=pilot.id, dept_id=pilot.dept_id, title=pilot.name,
+            revision_no=number,
+            progress_status=base.progress_status if base else IN_PROGRESS,
+            acceptance_date=base.acceptance_date if base else None,
+            work_items=base.work_items if base else "[]", problems=base.problems if base else "")
+
+    def copy_rows(rev: ProgressRevision, base: ProgressRevision | None) -> None:
         if base is not None:
             for a in achievements_of(session, base.id):
                 session.add(Achievement(revision_id=rev.id, position=a.position, name=a.name,
                                         measures=a.measures, effects=a.effects))
         PROGRESS_FLOW.record_event(session, rev, actor, role=Role.CLERK, action="create")
-        session.commit()
-    except (IntegrityError, OperationalError):
-        session.rollback()
-        if (current := open_revision(session, task_id)) is not None:
-            raise _already_open(current) from None
-        raise Conflict(CONFLICT_MESSAGE) from None
-    return rev
+
+    return REVISIONS.start(session, parent_id=task.id, build=build, after_insert=copy_rows)
 
 
 def _achievement_rows(rows) -> list[dict]:
@@ -311,26 +289,31 @@ def save(session: Session, *, actor: CurrentUser, revision_id: int, version: int
     return rev
 
 
-@transactional
 def act(session: Session, *, actor: CurrentUser, revision_id: int, action: Action,
-        version: int, comment: str = "", today: date | None = None) -> ProgressRevision:
-    """通过 / 驳回 / 撤回 / 作废 a revision; the office's 通过 puts it in force."""
-    require_active(session, actor)
-    rev = get(session, actor=actor, revision_id=revision_id)
-    if action is Action.SUBMIT:
-        _validate(ProgressInput(rev.progress_status, rev.acceptance_date, work_items(rev),
-                                rev.problems,
-                                [AchievementInput(a.name, a.measures, a.effects)
-                                 for a in achievements_of(session, rev.id)]),
-                  submitting=True, today=today or clock.today())
-    rev = PROGRESS_FLOW.apply(session, record_id=rev.id, action=action, actor=actor,
-                              version=version, comment=comment, commit=False)
-    if rev.status == PROGRESS_CONFIRMED:
-        rev.confirmed_at = utcnow()
-        session.add(rev)
-        _notify_confirmed(session, rev, actor)
-    session.commit()
-    return rev
+        version: int, comment: str = "") -> ProgressRevision:
+    """通过 / 驳回 / 撤回 / 作废 a revision (and 保存并上报 of an unchanged draft); the office's
+    通过 puts it in force (the flow stamps it and tells the district)."""
+    return records.act(session, flow=PROGRESS_FLOW, actor=actor, record_id=revision_id,
+                       action=action, version=version, comment=comment)
+
+
+def _complete(session: Session, rev: ProgressRevision, _actor: CurrentUser) -> str | None:
+    """保存并上报 needs every required field (SPEC §3.5)."""
+    data = ProgressInput(rev.progress_status, rev.acceptance_date, work_items(rev), rev.problems,
+                         [AchievementInput(a.name, a.measures, a.effects)
+                          for a in achievements_of(session, rev.id)])
+    try:
+        _validate(data, submitting=True, today=clock.today())
+    except ValidationError as exc:
+        return str(exc)
+    return None
+
+
+def _put_in_force(session: Session, rev: ProgressRevision, actor: CurrentUser) -> None:
+    """已确认: stamped, and the district's clerks and reviewers learn it is in force."""
+    rev.confirmed_at = utcnow()
+    session.add(rev)
+    _notify_confirmed(session, rev, actor)
 
 
 def _notify_confirmed(session: Session, rev: ProgressRevision, actor: CurrentUser) -> None:
@@ -375,21 +358,11 @@ def _achievement_diff(old_rows: list[Achievement], new_rows: list[Achievement]) 
     return out
 
 
-def _text(value) -> str:
-    return value.strftime("%Y-%m-%d") if isinstance(value, date) else (value or "")
-
-
 def compare(session: Session, *, actor: CurrentUser, revision_id: int) -> dict:
     """What a revision changes against the revision in force, field by field and row by row."""
     rev = get(session, actor=actor, revision_id=revision_id)
-    base = confirmed_revision(session, rev.task_id)
-    if base is not None and base.id == rev.id:
-        base = None
-    fields = []
-    for key in ("progress_status", "acceptance_date", "problems"):
-        old, new = _text(getattr(base, key) if base else None), _text(getattr(rev, key))
-        fields.append({"字段": FIELD_LABELS[key], "现行版本": old, "本次填报": new,
-                       "changed": old != new})
+    base = REVISIONS.base_of(session, rev)
+    fields = REVISIONS.field_changes(base, rev, ["progress_status", "acceptance_date", "problems"])
     old_items = work_items(base) if base else []
     new_items = work_items(rev)
     rows = _achievement_diff(achievements_of(session, base.id) if base else [],
@@ -467,3 +440,42 @@ def rejection_rates(session: Session, *, actor: CurrentUser, org_id: int | None 
         out.append({"审核环节": STAGE_LABELS[stage], "上报次数": n, "驳回次数": rejected,
                     "驳回率": f"{rejected / n:.1%}" if n else "—"})
     return out
+
+
+def _workbench(session: Session, actor: CurrentUser) -> list[Todo]:
+    """推进任务 pushed to a district's clerks that nobody has started reporting on."""
+    if not (actor.is_district and actor.has(Role.CLERK)):
+        return []
+    return [Todo(kind="推进任务", module="task", module_label="试点推进任务",
+                 record_id=task["task_id"], title=task["试点名称"], status="待填报",
+                 org_name=task["主管市级部门"], updated_at=task["推送时间"],
+                 page="pages/progress_update.py", open_key="open_task")
+            for task in unreported_tasks(session, actor=actor)]
+
+
+PROGRESS_FLOW = register(Flow(
+    module="progress",
+    label="试点推进状态",
+    model=ProgressRevision,
+    title_field="title",
+    labels=FIELD_LABELS,
+    hidden=INTERNAL | {"task_id", "pilot_id", "dept_id", "title", "revision_no", "confirmed_at"},
+    section=SECTION,
+    pages=(PageSpec("pages/progress_update.py", "试点推进状态更新", "edit"),
+           PageSpec("pages/progress_review.py", "试点推进审核", "review"),
+           PageSpec("pages/progress_overview.py", "试点推进总览", "all")),
+    open_key="open_revision",
+    readable=_readable,
+    workbench=_workbench,
+    transitions=clerk_editing(cancel=True, submit_conditions=(_complete,)) + [
+        Transition(PROGRESS_DISTRICT_REVIEW, Action.APPROVE, PROGRESS_DEPT_REVIEW,
+                   DISTRICT_REVIEWER),
+        Transition(PROGRESS_DISTRICT_REVIEW, Action.REJECT, RETURNED, DISTRICT_REVIEWER),
+        Transition(PROGRESS_DEPT_REVIEW, Action.APPROVE, PROGRESS_OFFICE_CONFIRM, DEPT_STAFF),
+        Transition(PROGRESS_DEPT_REVIEW, Action.REJECT, RETURNED, DEPT_STAFF),
+        Transition(PROGRESS_OFFICE_CONFIRM, Action.APPROVE, PROGRESS_CONFIRMED, OFFICE_REVIEWER,
+                   on_enter=(_put_in_force,)),
+        Transition(PROGRESS_OFFICE_CONFIRM, Action.REJECT, RETURNED, OFFICE_REVIEWER),
+    ],
+))
+REVISIONS = Revisioned(flow=PROGRESS_FLOW, parent="task_id", confirmed=PROGRESS_CONFIRMED)

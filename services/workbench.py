@@ -3,7 +3,7 @@ from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from models import AuditEvent, Org, Role
-from services import pilots, progress, registry
+from services import pilots, registry
 from services.identity import CurrentUser
 from services.review import DRAFT, RETURNED, Action, Todo
 
@@ -43,13 +43,6 @@ def todos(session: Session, *, actor: CurrentUser, limit: int = 200) -> list[Tod
                               page=page.path if page else "", open_key=flow.open_key))
         if flow.workbench is not None:
             items.extend(flow.workbench(session, actor))
-    if actor.is_district and actor.has(Role.CLERK):
-        for task in progress.unreported_tasks(session, actor=actor):
-            items.append(Todo(kind="推进任务", module="task", module_label="试点推进任务",
-                              record_id=task["task_id"], title=task["试点名称"],
-                              status="待填报", org_name=task["主管市级部门"],
-                              updated_at=task["推送时间"], page="pages/progress_update.py",
-                              open_key="open_task"))
     if actor.is_department and actor.has(Role.CLERK, Role.REVIEWER):
         for req in pilots.pending_join_requests(session, actor=actor):
             items.append(Todo(kind="待我审核", module="join", module_label="申请纳入涉及区县",

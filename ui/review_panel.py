@@ -8,25 +8,33 @@ import streamlit as st
 from services import db, records
 from services.identity import CurrentUser
 from services.review import OWNER_ACTIONS, Action, Flow
-from ui.widgets import history, literal, perform
+from ui.widgets import history, perform
 
-CHANGE_COLOURS = {"新增": "green", "删除": "red", "修改": "orange"}
+CHANGE_COLOURS = {"新增": "#D4EDDA", "删除": "#F8D7DA", "修改": "#FFF3CD"}
+
+
+def _colour(value: str) -> str:
+    return f"background-color: {CHANGE_COLOURS[value]}" if value in CHANGE_COLOURS else ""
 
 
 def comparison(diff: dict) -> None:
-    """Field-by-field differences (changed rows highlighted) and added/removed/changed items.
+    """What a revision changes against the version in force.
 
     `diff`: {"title": str, "fields": [{"字段", "现行版本", "本次填报", "changed"}],
-    "items": [(kind 新增/删除/修改, what, text)], "unchanged": bool}.
+    "tables": [(title, rows with a “变化” column of 新增/删除/修改)], "unchanged": bool}.
+    User text sits in table cells, never in Markdown.
     """
     st.subheader(diff["title"])
     if diff.get("fields"):
         frame = pd.DataFrame(diff["fields"])
         st.dataframe(frame.drop(columns=["changed"]).style.apply(
-            lambda row: ["background-color: #FFF3CD" if frame.loc[row.name, "changed"] else ""
+            lambda row: [_colour("修改") if frame.loc[row.name, "changed"] else ""
                          for _ in row], axis=1), hide_index=True, width="stretch")
-    for kind, what, text in diff.get("items", []):
-        st.markdown(f":{CHANGE_COLOURS.get(kind, 'gray')}[{kind}{what}：{literal(text)}]")
+    for title, rows in diff.get("tables", []):
+        if rows:
+            st.caption(title)
+            st.dataframe(pd.DataFrame(rows).style.map(_colour, subset=["变化"]),
+                         hide_index=True, width="stretch")
     if diff.get("unchanged"):
         st.caption("与现行版本相比没有变化")
 

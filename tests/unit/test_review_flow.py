@@ -4,7 +4,8 @@ from dataclasses import dataclass
 import pytest
 
 from models import OrgKind, Role
-from services.flows import PILOT_FLOW, PROGRESS_FLOW
+from services.flows import PILOT_FLOW
+from services.progress import PROGRESS_FLOW
 from services import registry
 from services.identity import CurrentUser
 from services.review import Action
