@@ -1,4 +1,7 @@
-"""用户管理 (系统管理员): create, disable/enable, reset password, unlock, bulk import."""
+"""用户管理 (系统管理员): users (create, edit, disable/enable, reset password, unlock, bulk
+import), organisations (add and rename departments) and the administration log."""
+import re
+
 import streamlit as st
 
 import ui
@@ -8,13 +11,35 @@ from services.errors import DomainError, RowErrors
 from services.exports import XLSX_MIME
 
 user = ui.require_user(Role.ADMIN)
+
+
+def literal(text: str) -> str:
+    """Messages carry names users typed: escape Markdown so they show as typed."""
+    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~$:])", r"\\\1", text)
+
+
+def act(fn, success: str, **kwargs) -> None:
+    """Run an admin action; on success rerun with `success`, else show why (nothing changed)."""
+    try:
+        with db.session_scope() as session:
+            fn(session, actor=user, **kwargs)
+    except DomainError as exc:
+        st.error(literal(str(exc)))
+        return
+    st.session_state["flash"] = success
+    st.rerun()
+
+
 st.title("用户管理")
+ui.flash()
 
 with db.session_scope() as session:
     all_orgs = orgs.all_orgs(session)
 org_names = {o.id: o.name for o in all_orgs}
+role_label = ROLE_LABELS.get
 
-list_tab, create_tab, import_tab = st.tabs(["用户列表", "新增用户", "批量导入"])
+list_tab, create_tab, import_tab, org_tab, log_tab = st.tabs(
+    ["用户列表", "新增用户", "批量导入", "单位管理", "操作记录"])
 
 with list_tab:
     c1, c2 = st.columns([2, 2])
@@ -31,41 +56,50 @@ with list_tab:
     target = st.selectbox("选择用户", list(choices), format_func=choices.get,
                           index=None, placeholder="请选择要操作的用户")
     if target is not None:
-        b1, b2, b3, b4 = st.columns(4)
         actions = {
             "停用": lambda s: accounts.set_disabled(s, actor=user, user_id=target, disabled=True),
             "启用": lambda s: accounts.set_disabled(s, actor=user, user_id=target, disabled=False),
             "重置密码": lambda s: accounts.reset_password(s, actor=user, user_id=target),
             "解锁": lambda s: accounts.unlock(s, actor=user, user_id=target),
         }
-        for col, (label, run) in zip((b1, b2, b3, b4), actions.items()):
-            if col.button(label, key=f"user-{label}", width="stretch"):
-                try:
-                    with db.session_scope() as session:
-                        run(session)
-                    st.success(f"已{label}：{choices[target]}"
-                               + ("，密码已恢复为初始密码 123456" if label == "重置密码" else ""))
-                except DomainError as exc:
-                    st.error(str(exc))
+        for col, (label, run) in zip(st.columns(4), actions.items()):
+            if col.button(label, key=f"user-{label}-{target}", width="stretch"):
+                act(lambda s, actor: run(s), f"已{label}所选用户"
+                    + ("，密码已恢复为初始密码 123456" if label == "重置密码" else ""))
+
+        with db.session_scope() as session:
+            detail = accounts.user_detail(session, actor=user, user_id=target)
+        with st.form(f"edit-user-{target}"):
+            st.markdown("**修改用户信息**（保存后该用户须重新登录）")
+            name = st.text_input("姓名", value=detail["name"], key=f"edit-{target}-name")
+            org_id = st.selectbox("所属单位", list(org_names), format_func=org_names.get,
+                                  index=list(org_names).index(detail["org_id"]),
+                                  key=f"edit-{target}-org")
+            roles = st.multiselect("角色", list(Role), format_func=role_label,
+                                   default=[Role(r) for r in sorted(detail["roles"])],
+                                   key=f"edit-{target}-roles")
+            if st.form_submit_button("保存修改", type="primary"):
+                act(accounts.update_user, "已保存用户信息，该用户须重新登录", user_id=target,
+                    name=name, org_id=org_id, roles={r.value for r in roles})
 
 with create_tab:
     with st.form("create_user", clear_on_submit=False):
         phone = st.text_input("手机号", max_chars=11)
         name = st.text_input("姓名")
         org_id = st.selectbox("所属单位", list(org_names), format_func=org_names.get)
-        roles = st.multiselect("角色", list(Role), format_func=lambda r: ROLE_LABELS[r])
+        roles = st.multiselect("角色", list(Role), format_func=role_label)
         if st.form_submit_button("创建用户", type="primary"):
             try:
                 with db.session_scope() as session:
-                    accounts.create_user(session, actor=user, phone=phone, name=name,
-                                         org_id=org_id, roles={r.value for r in roles})
-                st.success(f"已创建用户 {name}（{phone}），初始密码 123456，首次登录须修改密码")
+                    created = accounts.create_user(session, actor=user, phone=phone, name=name,
+                                                   org_id=org_id, roles={r.value for r in roles})
+                st.success(f"已创建用户（{created.phone}），初始密码 123456，首次登录须修改密码")
             except DomainError as exc:
-                st.error(str(exc))
+                st.error(literal(str(exc)))
 
 with import_tab:
-    st.markdown("按模板填写：手机号、姓名、所属单位（与系统单位名称一致）、角色（多个角色用“、”分隔）。"
-                "**任一行有错误则整批不导入**，并列出每个错误的行号。")
+    st.text("按模板填写：手机号、姓名、所属单位（与系统单位名称一致）、角色（多个角色用“、”分隔）。"
+            "任一行有错误则整批不导入，并列出每个错误的行号。导入的用户初始密码为 123456。")
     st.download_button("下载导入模板", data=user_import.template(), file_name="用户导入模板.xlsx",
                        mime=XLSX_MIME)
     upload = st.file_uploader("上传填好的模板", type=["xlsx"])
@@ -78,4 +112,30 @@ with import_tab:
             st.error(f"导入未执行：共 {len(exc.rows)} 处错误，请修改后重新上传")
             st.dataframe([{"行号": n, "错误": msg} for n, msg in exc.rows], hide_index=True)
         except DomainError as exc:
-            st.error(str(exc))
+            st.error(literal(str(exc)))
+
+with org_tab:
+    with db.session_scope() as session:
+        org_rows = orgs.org_rows(session, actor=user)
+    ui.table(org_rows)
+    ui.excel_button(org_rows, filename="单位列表.xlsx", key="orgs-xlsx")
+    st.caption("41个区县和市委改革办为固定单位；市级部门可新增和更名。")
+    with st.form("create_org", clear_on_submit=True):
+        new_org = st.text_input("新增市级部门名称", max_chars=64)
+        if st.form_submit_button("新增单位"):
+            act(orgs.create_department, "已新增市级部门", name=new_org)
+    departments = {r["id"]: r["单位名称"] for r in org_rows if r["类型"] == "市级部门"}
+    renamed = st.selectbox("更名的市级部门", list(departments), format_func=departments.get,
+                           index=None, placeholder="请选择市级部门")
+    if renamed is not None:
+        with st.form(f"rename-org-{renamed}"):
+            new_name = st.text_input("新名称", value=departments[renamed], max_chars=64,
+                                     key=f"rename-{renamed}-name")
+            if st.form_submit_button("保存新名称"):
+                act(orgs.rename, "单位已更名", org_id=renamed, name=new_name)
+
+with log_tab:
+    with db.session_scope() as session:
+        log = accounts.admin_log(session, actor=user)
+    ui.table(log)
+    ui.excel_button(log, filename="用户管理操作记录.xlsx", key="admin-log-xlsx")

@@ -1,12 +1,17 @@
 """Admin-editable settings with defaults (contacts for 涉密 material, upload limit, …)."""
+import math
+import os
+import re
+import tomllib
 from datetime import date
 
 from sqlmodel import Session
 
 from models import Role, Setting
+from services import config, limits
 from services.db import transactional
 from services.errors import PermissionDenied, ValidationError
-from services.identity import CurrentUser
+from services.identity import CurrentUser, require_active
 
 DEFAULTS = {
     "pilot_module_admin": "市委改革办试点管理模块管理员",
@@ -20,6 +25,26 @@ LABELS = {
     "upload_max_mb": "上传文件大小上限（MB）",
     "brand_start_date": "改革品牌获评日期起始日（YYYY-MM-DD）",
 }
+VALUE_LIMIT = 200
+STREAMLIT_CONFIG = config.ROOT / ".streamlit" / "config.toml"
+STREAMLIT_DEFAULT_UPLOAD_MB = 200  # Streamlit's own default for server.maxUploadSize
+
+
+def server_upload_cap_mb() -> int:
+    """The web server's upload cap (Streamlit's `server.maxUploadSize`, in MB).
+
+    Read the way Streamlit reads it — the environment variable first, then the project's
+    `.streamlit/config.toml` — so that the admin setting can never promise more than the
+    server accepts.
+    """
+    if (env := os.environ.get("STREAMLIT_SERVER_MAX_UPLOAD_SIZE", "").strip()).isdigit():
+        return int(env)
+    try:
+        server = tomllib.loads(STREAMLIT_CONFIG.read_text(encoding="utf-8")).get("server", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return STREAMLIT_DEFAULT_UPLOAD_MB
+    cap = server.get("maxUploadSize", STREAMLIT_DEFAULT_UPLOAD_MB)
+    return cap if isinstance(cap, int) and cap > 0 else STREAMLIT_DEFAULT_UPLOAD_MB
 
 
 def get(session: Session, key: str) -> str:
@@ -32,32 +57,39 @@ def all_settings(session: Session) -> dict[str, str]:
 
 
 def upload_limit_bytes(session: Session) -> int:
+    """The upload size limit in force: the admin's setting, never above the server's cap."""
     try:
-        return int(float(get(session, "upload_max_mb")) * 1024 * 1024)
+        size = float(get(session, "upload_max_mb"))
     except ValueError:
-        return int(DEFAULTS["upload_max_mb"]) * 1024 * 1024
+        size = float(DEFAULTS["upload_max_mb"])
+    if not math.isfinite(size) or size <= 0:
+        size = float(DEFAULTS["upload_max_mb"])
+    return int(min(size, server_upload_cap_mb()) * 1024 * 1024)
 
 
 def _check(key: str, value: str) -> str:
-    value = (value or "").strip()
     if key not in DEFAULTS:
-        raise ValidationError(f"未知的设置项“{key}”")
+        raise ValidationError(f"未知的设置项“{str(key)[:64]}”")
+    value = (value or "").strip()
     if not value:
         raise ValidationError(f"“{LABELS[key]}”不能为空")
+    limits.check_text(LABELS[key], value, VALUE_LIMIT)
     if key == "upload_max_mb":
+        cap = server_upload_cap_mb()
         try:
             size = float(value)
         except ValueError:
             raise ValidationError("上传文件大小上限须为数字（单位 MB）") from None
-        if not 1 <= size <= 500:
-            raise ValidationError("上传文件大小上限须在 1–500 MB 之间")
+        if not (math.isfinite(size) and 1 <= size <= cap):
+            raise ValidationError(f"上传文件大小上限须在 1–{cap} MB 之间"
+                                  f"（{cap} MB 是服务器允许的最大上传大小）")
     if key == "brand_start_date":
         try:
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+                raise ValueError(value)
             date.fromisoformat(value)
         except ValueError:
             raise ValidationError("起始日期格式应为 YYYY-MM-DD") from None
-    if len(value) > 200:
-        raise ValidationError(f"“{LABELS[key]}”过长（不超过200字）")
     return value
 
 
@@ -66,6 +98,7 @@ def update(session: Session, *, actor: CurrentUser, values: dict[str, str]) -> N
     """系统管理员 changes settings; all values are checked before any is written."""
     if not actor.has(Role.ADMIN):
         raise PermissionDenied("仅系统管理员可修改系统设置")
+    require_active(session, actor)
     cleaned = {key: _check(key, value) for key, value in values.items()}
     for key, value in cleaned.items():
         row = session.get(Setting, key) or Setting(key=key)

@@ -2,8 +2,8 @@
 import time
 
 import streamlit as st
-import streamlit_authenticator as stauth
 import yaml
+from streamlit_authenticator.controllers import CookieController
 
 from services import accounts, config, db, seed
 from services.errors import DomainError, SessionExpired
@@ -12,6 +12,7 @@ from ui.menu import all_pages
 
 ROOT = config.ROOT
 APP_TITLE = "区县改革报表填报系统"
+COOKIE_WRITES = 5  # runs the cookie writer is drawn for at most, after a password login
 
 @st.cache_resource(show_spinner="正在准备数据库…")
 def bootstrap() -> bool:
@@ -26,34 +27,53 @@ def _cookie_settings() -> dict:
     return yaml.safe_load((ROOT / "auth.yaml").read_text(encoding="utf-8"))["cookie"]
 
 
-def _authenticator() -> stauth.Authenticate:
+def _cookie_controller() -> CookieController:
+    """streamlit-authenticator's cookie writer. Drawing it draws its browser component, which
+    reruns the page once it has loaded: so it is drawn only right after a password login,
+    never on the login page (a rerun there would swallow a click on 登录)."""
     cookie = _cookie_settings()
-    return stauth.Authenticate({"usernames": {}}, cookie["name"], config.cookie_key(),
-                               cookie["expiry_days"], auto_hash=False, login_sleep_time=0)
+    return CookieController(cookie["name"], config.cookie_key(), cookie["expiry_days"])
 
 
 def _sign_in(user, issued_at: float) -> None:
     st.session_state.update(authentication_status=True, username=user.phone, name=user.name,
-                            login_at=issued_at, logout=False)
+                            login_at=issued_at, logout=False, cookie_writes_left=COOKIE_WRITES)
     st.session_state.pop("login_message", None)
+    st.session_state.pop("from_cookie", None)
 
 
-def _sign_out(auth: stauth.Authenticate, message: str = "") -> None:
-    auth.cookie_controller.delete_cookie()
+def _sign_out(message: str = "") -> None:
+    """End this browser session. The login cookie needs no deleting: the account's
+    `sessions_valid_after` (or password change) already makes the server refuse it."""
     for key in ("name", "username", "authentication_status", "email", "roles"):
         st.session_state[key] = None
     st.session_state["logout"] = True
-    st.session_state.pop("login_at", None)
-    st.session_state.pop("current_user", None)
+    for key in ("login_at", "current_user", "from_cookie", "cookie_writes_left"):
+        st.session_state.pop(key, None)
     if message:
         st.session_state["login_message"] = message
 
 
-def _login_form(auth: stauth.Authenticate):
+def _write_cookie() -> None:
+    """After a password login, write the login cookie so that a new tab is logged in.
+
+    The component is drawn on each run until it reports the cookie written (its value under
+    the key "set"), at most COOKIE_WRITES runs.
+    """
+    left = st.session_state.get("cookie_writes_left", 0)
+    if left <= 0:
+        return
+    if st.session_state.get("set") is True:
+        st.session_state["cookie_writes_left"] = 0
+        return
+    st.session_state["cookie_writes_left"] = left - 1
+    _cookie_controller().set_cookie()
+
+
+def _login_form():
     """Draw the login form; on success sign the session in and return the user row."""
     _hide_menu()
     st.title(APP_TITLE)
-    # Kept until the next successful login: the cookie component may trigger an extra rerun.
     if msg := st.session_state.get("login_message"):
         st.info(msg)
     with st.form("login"):
@@ -74,38 +94,48 @@ def _login_form(auth: stauth.Authenticate):
     return user
 
 
-def _password_form(user_id: int, *, forced: bool) -> bool:
+def _password_form(user: CurrentUser, *, forced: bool) -> bool:
     """The change-password form (forced at first login, voluntary on the workbench)."""
     if forced:
         st.warning("您正在使用初始密码，请先修改密码后再使用系统。")
     with st.form("change_password", clear_on_submit=True):
         old = st.text_input("原密码", type="password")
         new = st.text_input("新密码", type="password",
-                            help="至少8位，须同时包含字母和数字，不能与手机号或初始密码相同")
+                            help="至少8位，须同时包含字母和数字，不能包含手机号，不能是初始密码或"
+                                 "Passw0rd、Abc12345 这类常见密码")
         confirm = st.text_input("确认新密码", type="password")
         submitted = st.form_submit_button("确认修改", type="primary")
     if not submitted:
         return False
     try:
         with db.session_scope() as session:
-            accounts.change_password(session, user_id=user_id, old=old, new=new, confirm=confirm)
+            accounts.change_password(session, actor=user, old=old, new=new, confirm=confirm)
     except DomainError as exc:
         st.error(str(exc))
         return False
     return True
 
 
-def _restore_from_cookie(auth: stauth.Authenticate) -> None:
+def _restore_from_cookie() -> None:
+    """A new browser session with a valid login cookie starts logged in.
+
+    The cookie is read from the page request (`st.context.cookies`): no component, so no
+    rerun. Anything but a token signed with our key — forged (`alg=none`), garbled, badly
+    signed, expired — counts as no cookie.
+    """
     if st.session_state.get("authentication_status") or st.session_state.get("logout"):
         return
-    token = auth.cookie_controller.get_cookie()
-    if token:
-        issued_at = token["exp_date"] - float(_cookie_settings()["expiry_days"]) * 86400
-        st.session_state.update(authentication_status=True, username=token["username"],
-                                login_at=issued_at)
+    cookie = _cookie_settings()
+    found = accounts.read_login_token(st.context.cookies.get(cookie["name"]),
+                                      key=config.cookie_key(),
+                                      expiry_days=float(cookie["expiry_days"]))
+    if found is not None:
+        phone, issued_at = found
+        st.session_state.update(authentication_status=True, username=phone, login_at=issued_at,
+                                from_cookie=True)
 
 
-def _checked_session(auth: stauth.Authenticate):
+def _checked_session():
     """(current user, must change password) for a still-valid session, else None."""
     if not st.session_state.get("authentication_status"):
         return None
@@ -113,10 +143,14 @@ def _checked_session(auth: stauth.Authenticate):
         with db.session_scope() as session:
             user = accounts.check_session(session, phone=st.session_state["username"],
                                           issued_at=float(st.session_state.get("login_at") or 0))
-            return accounts.current_user(session, user), user.must_change_password
+            checked = accounts.current_user(session, user), user.must_change_password
     except SessionExpired as exc:
-        _sign_out(auth, str(exc))
+        # A cookie left from an ended session just means "not logged in"; a session that ends
+        # while in use says why.
+        _sign_out("" if st.session_state.get("from_cookie") else str(exc))
         return None
+    st.session_state.pop("from_cookie", None)
+    return checked
 
 
 def _hide_menu() -> None:
@@ -131,55 +165,51 @@ def _login_page() -> None:
     """Never run: the entrypoint draws the login form itself before any page runs."""
 
 
-def _login_then_stop(auth: stauth.Authenticate) -> None:
+def _login_then_stop() -> None:
     with st.container():
-        _login_form(auth)
+        _login_form()
     st.stop()
 
 
 def authenticate() -> CurrentUser:
     """Run on every script run: resolve (and re-check) the logged-in user, or draw the login.
 
-    Cookie writes happen through a component drawn in the run, so no rerun follows them.
+    The login page draws no component at all, so nothing but the user's own click reruns it.
     """
-    auth = _authenticator()
     if st.session_state.pop("logout_requested", False):
         if st.session_state.get("username"):
             with db.session_scope() as session:
                 accounts.log_out(session, phone=st.session_state["username"])
-        _sign_out(auth, "您已退出登录。")
-    _restore_from_cookie(auth)
-    checked = _checked_session(auth)
+        _sign_out("您已退出登录。")
+    _restore_from_cookie()
+    checked = _checked_session()
     if checked is None:
         box = st.empty()
         with box.container():
-            if _login_form(auth) is None:
+            if _login_form() is None:
                 st.stop()
         box.empty()
-        # The cookie is written by a component drawn in this run, outside the emptied box;
-        # no rerun may follow it in this run.
-        auth.cookie_controller.set_cookie()
-        checked = _checked_session(auth)
+        checked = _checked_session()
         if checked is None:
-            _login_then_stop(auth)
+            _login_then_stop()
+    _write_cookie()
     current, must_change = checked
     if must_change:
         box = st.empty()
         with box.container():
             st.title("修改初始密码")
-            changed = _password_form(current.id, forced=True)
+            changed = _password_form(current, forced=True)
         if not changed:
             st.stop()
         box.empty()
-        _sign_out(auth, "密码已修改，请使用新密码重新登录。")
-        _login_then_stop(auth)
+        _sign_out("密码已修改，请使用新密码重新登录。")
+        _login_then_stop()
     st.session_state["current_user"] = current
-    st.session_state["_auth"] = auth
     return current
 
 
 def change_password_form(user: CurrentUser) -> None:
-    if _password_form(user.id, forced=False):
+    if _password_form(user, forced=False):
         # The session (and its cookie) predate the change, so the next run asks for a login.
         st.success("密码已修改，请使用新密码重新登录。")
         st.button("重新登录")

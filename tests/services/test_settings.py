@@ -1,7 +1,9 @@
 """Settings an admin edits: the offline-delivery contacts are data, not code."""
+import tomllib
+
 import pytest
 
-from models import Role
+from models import Role, Setting, User
 from services import settings
 from services.errors import PermissionDenied, ValidationError
 from tests.factories import make_user
@@ -20,7 +22,12 @@ def test_defaults_until_an_admin_changes_them(session):
 
 @pytest.mark.parametrize("values, message", [
     ({"upload_max_mb": "很多"}, "须为数字"),
-    ({"upload_max_mb": "0"}, "1–500"),
+    ({"upload_max_mb": "0"}, "1–60 MB"),
+    ({"upload_max_mb": "61"}, "1–60 MB 之间（60 MB 是服务器允许的最大上传大小）"),
+    ({"upload_max_mb": "500"}, "1–60 MB"),
+    ({"upload_max_mb": "nan"}, "1–60 MB"),
+    ({"brand_start_date": "20230101"}, "YYYY-MM-DD"),
+    ({"brand_module_admin": "张" * 201}, "最多200个字，当前201个字"),
     ({"brand_start_date": "2023/01/01"}, "YYYY-MM-DD"),
     ({"pilot_module_admin": "  "}, "不能为空"),
 ])
@@ -38,5 +45,40 @@ def test_only_admins_change_settings(session):
 
     with pytest.raises(PermissionDenied):
         settings.update(session, actor=reviewer, values={"upload_max_mb": "10"})
+
+    assert settings.all_settings(session) == settings.DEFAULTS
+
+
+def test_the_upload_cap_is_the_servers_max_upload_size():
+    config = tomllib.loads(settings.STREAMLIT_CONFIG.read_text(encoding="utf-8"))
+
+    assert settings.server_upload_cap_mb() == config["server"]["maxUploadSize"]
+
+
+def test_the_upload_limit_follows_a_cap_set_in_the_environment(session, monkeypatch):
+    admin = make_user(session, org="市委改革办", role=Role.ADMIN)
+    monkeypatch.setenv("STREAMLIT_SERVER_MAX_UPLOAD_SIZE", "30")
+
+    with pytest.raises(ValidationError, match="1–30 MB"):
+        settings.update(session, actor=admin, values={"upload_max_mb": "31"})
+
+    settings.update(session, actor=admin, values={"upload_max_mb": "30"})
+    assert settings.upload_limit_bytes(session) == 30 * 1024 * 1024
+
+
+def test_a_stored_limit_above_the_cap_is_held_to_the_cap(session):
+    session.add(Setting(key="upload_max_mb", value="500"))
+    session.commit()
+
+    assert settings.upload_limit_bytes(session) == settings.server_upload_cap_mb() * 1024 * 1024
+
+
+def test_a_disabled_admin_cannot_change_settings(session):
+    admin = make_user(session, org="市委改革办", role=Role.ADMIN)
+    session.get(User, admin.id).disabled = True
+    session.commit()
+
+    with pytest.raises(PermissionDenied, match="停用"):
+        settings.update(session, actor=admin, values={"upload_max_mb": "10"})
 
     assert settings.all_settings(session) == settings.DEFAULTS

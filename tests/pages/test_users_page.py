@@ -1,0 +1,82 @@
+"""用户管理 and 系统设置 in AppTest: editing a user, managing departments, the upload cap."""
+from sqlalchemy import select
+
+from models import Org, User
+from services import db, settings
+from tests.pages.conftest import logged_in
+
+ADMIN = "13800000000"
+
+
+def by_label(elements, label):
+    return next(e for e in elements if e.label == label)
+
+
+def users_page():
+    at = logged_in(ADMIN).run()
+    at.switch_page("pages/users.py").run()
+    return at
+
+
+def stored_user(phone):
+    with db.session_scope() as s:
+        return s.execute(select(User).where(User.phone == phone)).scalars().one()
+
+
+def test_admin_edits_a_users_name_in_the_form(app_db):
+    at = users_page()
+    clerk = stored_user("13800000101")
+    by_label(at.selectbox, "选择用户").select(clerk.id).run()
+
+    at.text_input(key=f"edit-{clerk.id}-name").input("万州新录入员")
+    by_label(at.button, "保存修改").click().run()
+
+    assert not at.exception
+    assert any("已保存用户信息" in s.value for s in at.success)
+    assert stored_user("13800000101").name == "万州新录入员"
+
+
+def test_a_refused_edit_says_why_and_changes_nothing(app_db):
+    at = users_page()
+    clerk = stored_user("13800000101")
+    by_label(at.selectbox, "选择用户").select(clerk.id).run()
+
+    at.multiselect(key=f"edit-{clerk.id}-roles").select("admin")
+    by_label(at.button, "保存修改").click().run()
+
+    assert "系统管理员只能属于市委改革办" in at.error[0].value
+    assert stored_user("13800000101").name == clerk.name
+
+
+def test_admin_adds_a_department_and_the_org_list_exports(app_db):
+    at = users_page()
+
+    by_label(at.text_input, "新增市级部门名称").input("市退役军人事务局")
+    by_label(at.button, "新增单位").click().run()
+
+    assert not at.exception
+    with db.session_scope() as s:
+        assert s.execute(select(Org).where(Org.name == "市退役军人事务局")).scalars().one()
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels.count("导出Excel") == 3  # users, orgs and the administration log
+
+
+def test_a_name_users_typed_is_shown_literally_in_an_error(app_db):
+    at = users_page()
+    by_label(at.text_input, "新增市级部门名称").input("**市粗体局**")
+    by_label(at.button, "新增单位").click().run()
+
+    by_label(at.text_input, "新增市级部门名称").input("**市粗体局**")
+    by_label(at.button, "新增单位").click().run()
+
+    assert "\\*\\*市粗体局\\*\\*" in at.error[0].value
+
+
+def test_settings_form_shows_the_servers_upload_cap(app_db):
+    at = logged_in(ADMIN).run()
+
+    at.switch_page("pages/settings.py").run()
+
+    cap = settings.server_upload_cap_mb()
+    assert at.text_input(key="set-upload_max_mb").label == f"上传文件大小上限（MB，1–{cap}）"
+    assert any(f"{cap} MB" in c.value for c in at.caption)
