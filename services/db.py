@@ -129,7 +129,8 @@ F = TypeVar("F", bound=Callable)
 
 
 def transactional(fn: F) -> F:
-    """One user action = one transaction: any exception rolls back everything it wrote.
+    """One user action = one transaction: the outermost decorated call commits what the action
+    wrote when it returns, and any exception rolls back everything (nested calls only join).
 
     A lock conflict runs the action again when nothing of it was committed yet, else (or when
     it persists) refuses with `CONFLICT_MESSAGE`; see the module docstring.
@@ -149,7 +150,9 @@ def transactional(fn: F) -> F:
             for attempt in range(1, RETRY_ATTEMPTS + 1):
                 commits = session.info.get(_COMMITS, 0)
                 try:
-                    return fn(*args, **kwargs)
+                    result = fn(*args, **kwargs)
+                    session.commit()  # the outermost action owns the transaction
+                    return result
                 except DBAPIError as exc:
                     session.rollback()
                     if (is_busy(exc) and attempt < RETRY_ATTEMPTS

@@ -17,6 +17,7 @@ from services import notifications
 from services.errors import (
     CONFLICT_MESSAGE, Conflict, PermissionDenied, TransitionNotAllowed, ValidationError,
 )
+from services.db import transactional
 from services.identity import CurrentUser, require_active
 from services.limits import check_text
 
@@ -396,23 +397,16 @@ class Flow:
 
     # --- taking a step -----------------------------------------------------------------------
 
-    def apply(self, session: Session, *, commit: bool = True, **kwargs: Any) -> Any:
+    def apply(self, session: Session, **kwargs: Any) -> Any:
         """Take `action` on the record, or raise and leave it unchanged.
 
         Keyword arguments: record_id, action, actor, version, and optionally comment,
         `values` (field edits made with the action, recorded old→new in the audit event) and
-        `extra_changes` (other audited changes, e.g. 涉及区县). With commit=False the caller
-        owns the transaction (and its rollback).
+        `extra_changes` (other audited changes, e.g. 涉及区县). It is one action: called on its
+        own it commits; inside a service's action it joins that action's transaction.
         """
-        try:
-            record = self._apply(session, **kwargs)
-            if commit:
-                session.commit()
-            return record
-        except BaseException:
-            if commit:
-                session.rollback()
-            raise
+        kwargs.pop("commit", None)  # callers written before actions owned their transaction
+        return _apply_action(session, flow=self, **kwargs)
 
     def apply_system(self, session: Session, *, record_id: int, action: str,
                      comment: str = "") -> Any | None:
@@ -519,6 +513,11 @@ class Flow:
             body = f"{who} 执行了“{label}”。" + (f"意见：{comment}" if comment else "")
         notifications.send(session, user_ids=recipients, title=title, body=body,
                            record_type=self.module, record_id=record.id)
+
+
+@transactional
+def _apply_action(session: Session, *, flow: Flow, **kwargs: Any) -> Any:
+    return flow._apply(session, **kwargs)
 
 
 def edited_since_approval(session: Session, flow: Flow, record: Any, user_id: int) -> bool:

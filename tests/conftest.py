@@ -10,6 +10,7 @@ import shutil
 import uuid
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlmodel import Session, SQLModel
 
@@ -17,6 +18,10 @@ import models  # noqa: F401
 from services import db, seed
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+# Property tests check rules, not speed: a busy 2-core machine must not fail them on time.
+hypothesis_settings.register_profile("project", deadline=None)
+hypothesis_settings.load_profile("project")
 
 
 @pytest.fixture(autouse=True)
