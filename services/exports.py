@@ -21,7 +21,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What Excel, WPS and LibreOffice may take for the start of a formula: `= + - @` (also their
 # full-width forms, which input methods turn into the ASCII ones), after any leading whitespace,
 # or a leading tab / carriage return (OWASP "CSV injection").
-_FORMULA_START = re.compile(r"^(?:[\t\r]|\s*[=+\-@＝＋－＠])")
+_FORMULA_START = re.compile(r"^(?:[\t\r\n]|\s*[=+\-@＝＋－＠])")
 EXCEL_CELL_LIMIT = 32767  # characters; Excel refuses to open a workbook with a longer cell
 
 
@@ -46,14 +46,14 @@ def _plain(value: Any) -> Any:
     return text
 
 
-def _write(ws, row: int, column: int, value: Any):
-    """Put one value in a cell; text stays text even when it looks like a formula."""
-    cell = ws.cell(row=row, column=column, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # openpyxl would store `=…` as a live formula
-        if _is_formula_like(value):
+def _append(ws, row: int, values: list) -> None:
+    """Append row number `row`; text stays text even when it looks like a formula."""
+    ws.append(values)
+    for column, value in enumerate(values, start=1):
+        if isinstance(value, str) and _is_formula_like(value):
+            cell = ws.cell(row=row, column=column)
+            cell.data_type = "s"  # openpyxl would store `=…` as a live formula
             cell.quotePrefix = True  # Excel's leading ' : still text after the cell is edited
-    return cell
 
 
 def _display_width(value: Any) -> int:
@@ -69,15 +69,13 @@ def to_xlsx(rows: Iterable[dict[str, Any]], *, headers: Sequence[str] | None = N
     wb = Workbook(write_only=False)
     ws = wb.active
     ws.title = sheet[:31]
-    for column, header in enumerate(headers, start=1):
-        _write(ws, 1, column, _plain(header))
+    _append(ws, 1, [_plain(h) for h in headers])
     widths = [_display_width(h) for h in headers]
     for number, row in enumerate(rows, start=2):
-        for i, h in enumerate(headers):
-            value = _plain(row.get(h))
-            _write(ws, number, i + 1, value)
-            if i < 200:
-                widths[i] = max(widths[i], min(_display_width(value), 60))
+        values = [_plain(row.get(h)) for h in headers]
+        for i, value in enumerate(values[:200]):
+            widths[i] = max(widths[i], min(_display_width(value), 60))
+        _append(ws, number, values)
     header_font = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
     for cell in ws[1]:

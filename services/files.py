@@ -22,7 +22,7 @@ from sqlmodel import Session
 from models import Attachment
 from services import config, settings
 from services.errors import ValidationError
-from services.identity import CurrentUser
+from services.identity import CurrentUser, require_active
 from services.limits import FILENAME_LIMIT
 
 DOCUMENT = frozenset({"pdf", "doc", "docx"})
@@ -160,6 +160,7 @@ def store(session: Session, *, actor: CurrentUser, filename: str, data: bytes,
 
     The file reaches the content store only when that transaction commits.
     """
+    require_active(session, actor)
     kind = validate(session, filename=filename, data=data, allowed=allowed)
     sha = hashlib.sha256(data).hexdigest()
     _stage(session, sha, data)

@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import func, select
 
-from models import Attachment, Setting
+from models import Attachment, Setting, User
 from services import config, db, files, pilots
-from services.errors import Conflict, ValidationError
+from services.errors import Conflict, PermissionDenied, ValidationError
 from tests.factories import make_user
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -163,8 +163,9 @@ def test_a_save_with_one_good_and_one_bad_file_leaves_no_file_and_no_row(session
     assert stored_files() == []
 
 
-def test_a_failing_insert_after_storing_leaves_no_file(session, clerk):
+def test_a_failing_insert_after_storing_leaves_no_file(session, clerk, monkeypatch):
     ghost = replace(clerk, id=clerk.id + 10_000)  # no such user: the row breaks a foreign key
+    monkeypatch.setattr(files, "require_active", lambda session, actor: None)
 
     with pytest.raises(Conflict, match=db.INTEGRITY_MESSAGE):
         with db.session_scope(session.get_bind()) as s:
@@ -228,3 +229,16 @@ def test_a_rolled_back_upload_does_not_remove_the_same_content_stored_earlier(se
 
     assert count(session) == 1
     assert files.content(kept) == PDF
+
+
+def test_a_disabled_account_cannot_store_a_file(session, clerk):
+    session.get(User, clerk.id).disabled = True
+    session.commit()
+
+    with pytest.raises(PermissionDenied, match="账号已停用"):
+        files.store(session, actor=clerk, filename="国家文件.pdf", data=PDF,
+                    allowed=files.DOCUMENT)
+    session.rollback()
+
+    assert count(session) == 0
+    assert stored_files() == []

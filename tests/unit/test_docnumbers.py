@@ -79,6 +79,7 @@ def spelling(draw, prefix, year, serial):
     return draw(sprinkle(text))
 
 
+@settings(deadline=None)  # a busy shared machine must not fail a correct run
 @given(st.data(), st.sampled_from(PREFIXES), st.integers(1990, 2030), st.integers(1, 500))
 def test_equivalent_spellings_collide(data, prefix, year, serial):
     a = data.draw(spelling(prefix, year, serial))
@@ -87,6 +88,7 @@ def test_equivalent_spellings_collide(data, prefix, year, serial):
     assert normalize(a) == normalize(b) == f"{prefix}[{year}]{serial}号"
 
 
+@settings(deadline=None)
 @given(st.data(),
        st.tuples(st.sampled_from(PREFIXES), st.integers(1990, 2030), st.integers(1, 500)),
        st.tuples(st.sampled_from(PREFIXES), st.integers(1990, 2030), st.integers(1, 500)))
@@ -97,7 +99,7 @@ def test_distinct_numbers_never_collide(data, first, second):
     assert (normalize(a) == normalize(b)) == (first == second)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.text(max_size=300))
 def test_any_text_normalizes_without_raising_to_a_fixed_point_that_fits_the_column(text):
     once = normalize(text)
