@@ -8,7 +8,7 @@ module's own rules: the 获评类别 list, the date window, commendations and sp
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Iterable
+from typing import Callable, Iterable
 
 from sqlalchemy import and_, false, func, select
 from sqlmodel import Session
@@ -167,8 +167,11 @@ def contact(session: Session) -> str:
     return settings.get(session, "brand_module_admin")
 
 
-def guidance(session: Session) -> str:
-    return GUIDANCE.format(start_text=start_text(start_date(session)), brand_admin=contact(session))
+def guidance(session: Session, *, quote: Callable[[str], str] = str) -> str:
+    """Part 三 of the manual with the start date and the contact filled in (`quote` makes the
+    admin-entered contact literal where the text is rendered as Markdown)."""
+    return GUIDANCE.format(start_text=start_text(start_date(session)),
+                           brand_admin=quote(contact(session)))
 
 
 def date_problem(session: Session, awarded_on: date | None) -> str | None:
@@ -553,6 +556,11 @@ def shortcomings(session: Session, *, actor: CurrentUser, entry_id: int) -> list
 
 
 # --- reading -------------------------------------------------------------------------------------
+
+def districts(session: Session) -> list[Org]:
+    return list(session.execute(select(Org).where(Org.kind == OrgKind.DISTRICT)
+                                .order_by(Org.sort_order)).scalars())
+
 
 def get(session: Session, *, actor: CurrentUser, entry_id: int) -> BrandEntry:
     return records.get(session, flow=BRAND_FLOW, actor=actor, record_id=entry_id)
