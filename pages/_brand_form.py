@@ -58,15 +58,6 @@ def brand_form(key: str, *, entry: BrandEntry | None, categories: list[BrandCate
     brief = st.checkbox("特殊情形：点名推广文件介绍本单位改革成效不足一个自然段", key=f"{key}-brief",
                         value=e.brief_mention if e else False, help=HELP["特殊情形"])
     special = brief or commendation == REFORM_COMMENDATION
-    signed = False
-    if special:
-        st.info("该情形须另附改革事项总结材料（PDF 或图片），内容包括：" + "、".join(SUMMARY_HEADINGS)
-                + f"；材料须经{SIGNATURE_NOTE}。")
-        st.download_button("下载总结材料模板（Word）", key=f"{key}-template", mime=DOCX_MIME,
-                           data=brand_template.summary_template(item=item, unit=unit),
-                           file_name=FILENAME, on_click="ignore")
-        signed = st.checkbox(f"总结材料已经{SIGNATURE_NOTE}", key=f"{key}-signed",
-                             value=e.summary_signed if e else False)
 
     secret = st.checkbox("涉密", key=f"{key}-secret", value=e.is_secret if e else False,
                          help=HELP["涉密"])
@@ -82,10 +73,23 @@ def brand_form(key: str, *, entry: BrandEntry | None, categories: list[BrandCate
         for f in st.file_uploader("佐证材料", type=EVIDENCE_TYPES, accept_multiple_files=True,
                                   key=f"{key}-evidence", help=HELP["佐证材料"]) or []:
             uploads.append(Upload(EVIDENCE, f.name, f.getvalue()))
-        if special:
-            for f in st.file_uploader("总结材料", type=SUMMARY_TYPES, accept_multiple_files=True,
-                                      key=f"{key}-summary", help=HELP["总结材料"]) or []:
-                uploads.append(Upload(SUMMARY, f.name, f.getvalue()))
+
+    signed = False
+    if special:
+        with st.container(border=True):
+            st.markdown("**总结材料**（该情形须另附改革事项总结材料，PDF 或图片），须介绍：  \n"
+                        + "  \n".join(f"{n}、{h}" for n, h in zip("一二三四五", SUMMARY_HEADINGS))
+                        + f"  \n材料须经{SIGNATURE_NOTE}。")
+            st.download_button("下载总结材料模板（Word）", key=f"{key}-template", mime=DOCX_MIME,
+                               data=brand_template.summary_template(item=item, unit=unit),
+                               file_name=FILENAME, on_click="ignore")
+            if not secret:
+                for f in st.file_uploader("总结材料", type=SUMMARY_TYPES,
+                                          accept_multiple_files=True, key=f"{key}-summary",
+                                          help=HELP["总结材料"]) or []:
+                    uploads.append(Upload(SUMMARY, f.name, f.getvalue()))
+            signed = st.checkbox(f"总结材料已经{SIGNATURE_NOTE}", key=f"{key}-signed",
+                                 value=e.summary_signed if e else False)
     checked = st.checkbox(SELF_CHECK, key=f"{key}-check", help=HELP["自查"],
                           value=e.self_checked if e else False)
     data = BrandInput(item=item, category_id=category, situation=situation, awarded_on=awarded,

@@ -166,7 +166,9 @@ def test_special_case_offers_the_summary_template_and_headings(app_db):
 
     at.checkbox(key="new0-brief").check().run()
 
-    assert any("启动时间、推进情况、成效成果、困难问题、下一步打算" in i.value for i in at.info)
+    headings = "".join(m.value for m in at.markdown)
+    assert all(h in headings for h in ("一、启动时间", "二、推进情况", "三、成效成果", "四、困难问题",
+                                       "五、下一步打算"))
     assert "总结材料" in {u.label for u in at.file_uploader}
 
 
