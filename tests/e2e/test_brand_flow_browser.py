@@ -28,6 +28,21 @@ def logout(page) -> None:
     settle(page)
 
 
+def sign_in(page, url: str, phone: str) -> None:
+    """Log in and wait for 业务工作台; a 登录 click dropped by the cookie component's own rerun
+    (see STACK-NOTES) is tried again, as a person would."""
+    login(page, url, phone, PASSWORD)
+    workbench = page.get_by_role("heading", name="业务工作台").first
+    try:
+        workbench.wait_for(timeout=10000)
+    except Exception:
+        page.goto(url)
+        settle(page)
+        if page.get_by_label("手机号").count():
+            login(page, url, phone, PASSWORD)
+        workbench.wait_for()
+
+
 def shots_dir(tmp_path) -> Path:
     path = Path(os.environ.get("E2E_SCREENSHOT_DIR", tmp_path))
     path.mkdir(parents=True, exist_ok=True)
@@ -42,7 +57,7 @@ def test_brand_entry_is_rejected_by_the_reform_office_and_the_clerk_sees_why(
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
 
     # 万州区录入员 fills every field and 保存并上报
-    login(page, url, "13800000101", PASSWORD)
+    sign_in(page, url, "13800000101")
     open_page(page, "改革品牌录入")
     fill(page, "改革事项", "建立基层治理“一网统管”机制")
     choose(page, "获评类别", "获全市推广")
@@ -67,7 +82,7 @@ def test_brand_entry_is_rejected_by_the_reform_office_and_the_clerk_sees_why(
     logout(page)
 
     # 万州区审核员 通过
-    login(page, url, "13800000102", PASSWORD)
+    sign_in(page, url, "13800000102")
     open_page(page, "改革品牌审核")
     page.get_by_text("建立基层治理“一网统管”机制").first.wait_for()
     page.get_by_role("button", name="通过").click()
@@ -76,7 +91,7 @@ def test_brand_entry_is_rejected_by_the_reform_office_and_the_clerk_sees_why(
     logout(page)
 
     # 市委改革办审核员 驳回 with a reason
-    login(page, url, "13700000101", PASSWORD)
+    sign_in(page, url, "13700000101")
     open_page(page, "改革品牌审核")
     page.get_by_text("建立基层治理“一网统管”机制").first.wait_for()
     fill(page, "驳回原因", REASON)
@@ -86,8 +101,7 @@ def test_brand_entry_is_rejected_by_the_reform_office_and_the_clerk_sees_why(
     logout(page)
 
     # 万州区录入员 reads the reason on 业务工作台
-    login(page, url, "13800000101", PASSWORD)
-    page.get_by_role("heading", name="业务工作台").first.wait_for()
+    sign_in(page, url, "13800000101")
     page.get_by_text(f"驳回原因：{REASON}").first.wait_for()
     page.get_by_text("【退回修改】改革品牌：建立基层治理“一网统管”机制").first.wait_for()
     page.close()
@@ -96,7 +110,7 @@ def test_brand_entry_is_rejected_by_the_reform_office_and_the_clerk_sees_why(
 def test_entry_form_needs_no_horizontal_scrolling_on_a_phone(server_with_passwords, browser,
                                                              tmp_path):
     page = browser.new_page(viewport={"width": 390, "height": 900})
-    login(page, server_with_passwords, "13800000201", PASSWORD)
+    sign_in(page, server_with_passwords, "13800000201")
     page.get_by_test_id("stExpandSidebarButton").click()
     open_page(page, "改革品牌录入")
     page.get_by_test_id("stSidebarCollapseButton").locator("button").click()
