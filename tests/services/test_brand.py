@@ -581,3 +581,14 @@ def test_hints_are_warnings_in_the_manuals_words():
     assert brand.problems_warning("针对审批慢问题，上线一网通办应用，实现一次办结") is None
     assert brand.results_warning("1.印发实施方案；2.建立联席会议制度") == "印发通知、试点方案不属于制度性成果"
     assert brand.results_warning("建立联席会议制度") is None
+
+
+def test_unticking_secret_and_uploading_in_the_same_save_is_accepted(session, w):
+    entry = brand.create(session, actor=w.clerk, data=good_input(w, is_secret=True))
+
+    entry = brand.update(session, actor=w.clerk, entry_id=entry.id, version=entry.version,
+                         data=good_input(w), uploads=[evidence()], submit=True)
+
+    assert entry.status == "待区县审核" and not entry.is_secret
+    assert [a.original_name for a in brand.evidence(session, actor=w.clerk,
+                                                     entry_id=entry.id)] == ["会议通知.pdf"]
