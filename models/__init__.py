@@ -1,6 +1,7 @@
 """All tables, imported here so SQLModel.metadata (and Alembic) sees every one."""
 from models.audit import AuditEvent, Notification
 from models.base import ReviewedRecord, utcnow
+from models.brand import BrandCategory, BrandEntry
 from models.files import Attachment
 from models.org import ORG_KIND_LABELS, Org, OrgKind
 from models.pilot import (
@@ -10,7 +11,7 @@ from models.setting import Setting
 from models.user import ROLE_BY_LABEL, ROLE_LABELS, Role, User, UserRole
 
 __all__ = [
-    "Achievement", "JoinRequest", "ProgressRevision", "ProgressTask", "Attachment", "AuditEvent", "CANCELLED", "Notification", "ORG_KIND_LABELS", "Org",
+    "Achievement", "JoinRequest", "ProgressRevision", "ProgressTask", "Attachment", "AuditEvent", "BrandCategory", "BrandEntry", "CANCELLED", "Notification", "ORG_KIND_LABELS", "Org",
     "OrgKind", "Pilot", "PilotDistrict", "ROLE_BY_LABEL", "ROLE_LABELS", "ReviewedRecord",
     "Role", "Setting", "User", "UserRole", "utcnow",
 ]

@@ -118,16 +118,18 @@ def evidence(session: Session, *, flow: Flow, actor: CurrentUser, record_id: int
 
 
 def attach(session: Session, *, flow: Flow, actor: CurrentUser, record: Any,
-           uploads: Iterable[Upload], purposes: dict[str, frozenset[str]]) -> dict[str, list]:
+           uploads: Iterable[Upload], purposes: dict[str, frozenset[str]],
+           secret: bool | None = None) -> dict[str, list]:
     """Store uploads on the record (in the caller's transaction); returns the audited change.
 
     `purposes` maps each accepted purpose to the file kinds it takes. A 涉密 record takes no
-    upload at all: its material goes offline.
+    upload at all: its material goes offline. `secret` is the 涉密 flag as the record is being
+    saved (default: as stored), for a save that changes the flag and uploads in one step.
     """
     uploads = list(uploads)
     if not uploads:
         return {}
-    if getattr(record, "is_secret", False):
+    if getattr(record, "is_secret", False) if secret is None else secret:
         raise ValidationError("涉密材料不得上传，请按提示通过电子政务内网邮箱线下报送")
     names = []
     for up in uploads:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 import pytest
 
 from models import OrgKind, Role
+from services.brand import BRAND_FLOW
 from services.flows import PILOT_FLOW
 from services.progress import PROGRESS_FLOW
 from services import registry
@@ -107,8 +108,22 @@ PROGRESS_STATES = ["草稿", "退回修改", "待区县审核", "待市级部门
                    "作废"]
 
 
+# Brand highlights (SPEC §4): clerk → district reviewer → reform office; only districts enter.
+BRAND_EXPECTED = {
+    **{(s, a): {"own_clerk"} for s in ("草稿", "退回修改")
+       for a in (Action.SAVE, Action.SUBMIT, Action.CANCEL)},
+    ("待区县审核", Action.WITHDRAW): {"own_clerk"},
+    ("待区县审核", Action.APPROVE): {"own_reviewer"},
+    ("待区县审核", Action.REJECT): {"own_reviewer"},
+    ("待市委改革办审核", Action.APPROVE): {"office_reviewer"},
+    ("待市委改革办审核", Action.REJECT): {"office_reviewer"},
+}
+BRAND_STATES = ["草稿", "退回修改", "待区县审核", "待市委改革办审核", "已通过", "作废"]
+
+
 FLOW_TABLES = {"pilot": (PILOT_FLOW, EXPECTED, STATES),
-               "progress": (PROGRESS_FLOW, PROGRESS_EXPECTED, PROGRESS_STATES)}
+               "progress": (PROGRESS_FLOW, PROGRESS_EXPECTED, PROGRESS_STATES),
+               "brand": (BRAND_FLOW, BRAND_EXPECTED, BRAND_STATES)}
 
 
 def test_every_registered_flow_has_a_hand_written_permission_table():

@@ -1,0 +1,109 @@
+"""改革品牌清单: the entries this user may read, with filters, Excel export and 审核记录;
+驳回率 (a district its own, 市委改革办 every district); 批量下载 for 市委改革办."""
+from pathlib import Path
+
+import streamlit as st
+
+import ui
+from pages._brand_form import entry_facts
+from services import brand, brand_zip, db
+from services.brand import Filters
+from services.errors import DomainError
+from services.exports import XLSX_MIME
+
+PAGE = "pages/brand_list.py"
+user = ui.require_user(page=PAGE)
+st.title("改革品牌清单")
+with db.session_scope() as s:
+    districts = {o.id: o.name for o in brand.districts(s)}
+    categories = {c.id: c.name for c in brand.categories(s, include_retired=True)}
+
+tabs = st.tabs(["清单", "驳回率"] + (["批量下载"] if user.is_reform_office else []))
+
+
+def filters(key: str) -> Filters:
+    c = st.columns(2)
+    district = (c[0].selectbox("区县", [None] + list(districts), key=f"{key}-district",
+                               format_func=lambda i: "全部区县" if i is None else districts[i])
+                if user.is_reform_office else None)
+    category = c[1].selectbox("获评类别", [None] + list(categories), key=f"{key}-category",
+                              format_func=lambda i: "全部类别" if i is None else categories[i])
+    c = st.columns(2)
+    start = c[0].date_input("获评日期（起）", value=None, key=f"{key}-start", format="YYYY-MM-DD")
+    end = c[1].date_input("获评日期（止）", value=None, key=f"{key}-end", format="YYYY-MM-DD")
+    status = st.selectbox("状态", [None] + brand.STATUSES, key=f"{key}-status",
+                          format_func=lambda v: "全部状态" if v is None else v)
+    return Filters(district_id=district, category_id=category, start=start, end=end,
+                   status=status)
+
+
+with tabs[0]:
+    chosen = filters("list")
+    with db.session_scope() as s:
+        rows = brand.search(s, actor=user, filters=chosen)
+        workbook = brand.export(s, actor=user, filters=chosen)
+    st.caption(f"共 {len(rows)} 项")
+    ui.table(rows, hide=("id", "具体情形", "解决问题", "主要成果"))
+    st.download_button("导出Excel", data=workbook, file_name="改革品牌清单.xlsx", mime=XLSX_MIME,
+                       disabled=not rows, key="list-xlsx")
+    choices = {r["id"]: f"{r['区县']}｜{r['改革事项']}（{r['状态']}）" for r in rows}
+    picked = st.selectbox("查看详情", list(choices), format_func=choices.get, index=None,
+                          placeholder="请选择", key="list-pick")
+    if picked is not None:
+        with db.session_scope() as s:
+            entry = brand.get(s, actor=user, entry_id=picked)
+            attached = brand.evidence(s, actor=user, entry_id=entry.id)
+        entry_facts(entry, district=districts.get(entry.org_id, ""),
+                    category=categories.get(entry.category_id, ""))
+        ui.attachments(attached, key=f"l{entry.id}")
+        ui.history("brand", entry.id)
+
+with tabs[1]:
+    st.caption("驳回率 = 市委改革办驳回次数 ÷ 报送市委改革办次数（均按次数计算，含重新上报）；"
+               "区县审核员的驳回单独列出，不计入驳回率。期间按每次操作的日期（北京时间）计算。")
+    c = st.columns(2)
+    start = c[0].date_input("起始日期", value=None, key="rate-start", format="YYYY-MM-DD")
+    end = c[1].date_input("截止日期", value=None, key="rate-end", format="YYYY-MM-DD")
+    try:
+        with db.session_scope() as s:
+            rates = brand.rejection_rates(s, user, start, end)
+    except DomainError as exc:
+        st.error(ui.literal(exc))
+        rates = []
+    if user.is_district and rates:
+        own = rates[0]
+        c = st.columns(3)
+        c[0].metric("驳回率", own.as_row()["驳回率"])
+        c[1].metric("市委改革办驳回次数", own.office_rejections)
+        c[2].metric("报送市委改革办次数", own.office_submissions)
+        st.caption(f"区县审核员驳回 {own.district_rejections} 次（上报区县审核 "
+                   f"{own.district_submissions} 次）")
+    elif rates:
+        ui.table([r.as_row() for r in rates])
+        st.download_button("导出Excel", data=brand.rejection_export(rates), mime=XLSX_MIME,
+                           file_name="改革品牌驳回率.xlsx", key="rate-xlsx")
+
+if user.is_reform_office:
+    with tabs[2]:
+        st.caption("按筛选条件打包：每个区县、每项改革品牌一个文件夹，内含其全部材料（原文件名），"
+                   "另附清单.xlsx；涉密事项标注“涉密，线下报送”。")
+        chosen = filters("zip")
+        if st.button("生成批量下载文件", key="zip-build", type="primary"):
+            bar = st.progress(0.0, text="正在打包…")
+            try:
+                with db.session_scope() as s:
+                    result = brand_zip.build(
+                        s, actor=user, filters=chosen,
+                        progress=lambda done, total: bar.progress(
+                            done / total, text=f"正在打包 {done}/{total}"))
+                st.session_state["brand_zip"] = (str(result.path), result.items, result.files)
+            except DomainError as exc:
+                bar.empty()
+                st.error(ui.literal(exc))
+        if ready := st.session_state.get("brand_zip"):
+            path, items, count = ready
+            if Path(path).exists():
+                st.success(f"已打包 {items} 项改革品牌、{count} 个文件")
+                st.download_button("下载ZIP", data=lambda: Path(path).read_bytes(),
+                                   file_name="改革品牌佐证材料.zip", mime="application/zip",
+                                   key="zip-download", on_click="ignore")
