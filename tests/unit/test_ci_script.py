@@ -183,7 +183,7 @@ def test_browser_tests_fail_in_ci_and_skip_elsewhere_without_chromium(tmp_path, 
 
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no_chromium",
-         "tests/e2e/test_login_browser.py::test_wrong_password_shows_remaining_attempts"],
+         "tests/e2e/test_login_browser.py::test_wrong_password_gets_the_same_message_as_an_unknown_phone"],
         cwd=ROOT, env=env, text=True, capture_output=True, timeout=120)
 
     summary = done.stdout.strip().splitlines()[-1]
