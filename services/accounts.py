@@ -26,7 +26,6 @@ LOCK_MINUTES = 15
 WRONG_CREDENTIALS = (f"手机号或密码错误。同一账号连续输错{MAX_FAILED_LOGINS}次将被锁定"
                      f"{LOCK_MINUTES}分钟")
 DISABLED = "该账号已被停用，请联系系统管理员"
-USER_LABELS = {"phone": "手机号", "name": "姓名"}
 
 
 def _roles_of(session: Session, user_id: int) -> frozenset[str]:

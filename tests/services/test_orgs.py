@@ -25,7 +25,8 @@ def test_admin_adds_a_department(session, admin):
 
     assert (org.name, org.kind) == ("市退役军人事务局", OrgKind.DEPARTMENT)
     assert orgs.all_orgs(session, OrgKind.DEPARTMENT)[-1].name == "市退役军人事务局"
-    event = session.execute(select(AuditEvent).where(AuditEvent.action == "create_org")).scalar_one()
+    event = session.execute(select(AuditEvent)
+                            .where(AuditEvent.action == "create_org")).scalar_one()
     assert (event.record_type, event.record_id, event.actor_id) == ("org", org.id, admin.id)
 
 
@@ -52,7 +53,8 @@ def test_admin_renames_a_department_and_the_old_name_stays_in_the_log(session, a
 
     session.expire_all()
     assert session.get(Org, dept.id).name == "市教育委员会"
-    event = session.execute(select(AuditEvent).where(AuditEvent.action == "rename_org")).scalar_one()
+    event = session.execute(select(AuditEvent)
+                            .where(AuditEvent.action == "rename_org")).scalar_one()
     assert json.loads(event.changes) == {"单位名称": ["市教委", "市教育委员会"]}
 
 
