@@ -1,6 +1,5 @@
 """用户管理 (系统管理员): users (create, edit, disable/enable, reset password, unlock, bulk
 import), organisations (add and rename departments) and the administration log."""
-import re
 
 import streamlit as st
 
@@ -13,18 +12,13 @@ from services.exports import XLSX_MIME
 user = ui.require_user(Role.ADMIN)
 
 
-def literal(text: str) -> str:
-    """Messages carry names users typed: escape Markdown so they show as typed."""
-    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~$:])", r"\\\1", text)
-
-
 def act(fn, success: str, **kwargs) -> None:
     """Run an admin action; on success rerun with `success`, else show why (nothing changed)."""
     try:
         with db.session_scope() as session:
             fn(session, actor=user, **kwargs)
     except DomainError as exc:
-        st.error(literal(str(exc)))
+        st.error(ui.literal(exc))
         return
     st.session_state["flash"] = success
     st.rerun()
@@ -95,7 +89,7 @@ with create_tab:
                                                    org_id=org_id, roles={r.value for r in roles})
                 st.success(f"已创建用户（{created.phone}），初始密码 123456，首次登录须修改密码")
             except DomainError as exc:
-                st.error(literal(str(exc)))
+                st.error(ui.literal(exc))
 
 with import_tab:
     st.text("按模板填写：手机号、姓名、所属单位（与系统单位名称一致）、角色（多个角色用“、”分隔）。"
@@ -112,7 +106,7 @@ with import_tab:
             st.error(f"导入未执行：共 {len(exc.rows)} 处错误，请修改后重新上传")
             st.dataframe([{"行号": n, "错误": msg} for n, msg in exc.rows], hide_index=True)
         except DomainError as exc:
-            st.error(literal(str(exc)))
+            st.error(ui.literal(exc))
 
 with org_tab:
     with db.session_scope() as session:

@@ -87,4 +87,4 @@ def perform(fn, success: str, **kwargs) -> None:
 def flash() -> None:
     """The success message of the action that caused this run, if any."""
     if msg := st.session_state.pop("flash", None):
-        st.success(msg)
+        st.success(literal(msg))
