@@ -142,3 +142,34 @@ def test_partial_index_conditions_match_the_models(tmp_path, pg_database_url, di
     db.migrate(url)
 
     assert _partial_indexes(db.get_engine(url)) == _model_partial_indexes(dialect)
+
+
+def test_upgrade_renormalises_stored_document_numbers(tmp_path):
+    from alembic import command
+    from sqlalchemy import text
+    url = f"sqlite:///{tmp_path / 'norm.db'}"
+    command.upgrade(db.alembic_config(url), "0006")
+    engine = db.get_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO org (id, name, kind, sort_order) VALUES "
+                          "(1, '万州区', 'district', 1), (2, '市发展改革委', 'department', 2)"))
+        conn.execute(text(
+            "INSERT INTO user (id, phone, name, org_id, password_hash, must_change_password, "
+            "password_changed_at, sessions_valid_after, failed_logins, disabled, created_at) "
+            "VALUES (1, '13800000101', '甲', 1, 'x', 0, '2026-01-01', '2026-01-01', 0, 0, "
+            "'2026-01-01')"))
+        # Stored by the old rules: the zero-width space survived normalisation.
+        conn.execute(text(
+            "INSERT INTO pilot (org_id, status, created_by, updated_by, created_at, updated_at, "
+            "version, name, deploy_level, doc_title, doc_number, doc_number_norm, scope_basis, "
+            "content, dept_id, batch, is_secret, sent_offline, evidence_by_dept) VALUES "
+            "(1, '草稿', 1, 1, '2026-01-01', '2026-01-01', 1, '试点', '中办国办', '通知', "
+            "'国办发〔2023〕1\u200b2号', '国办发[2023]1\u200b2号', '国家文件明确区县', '内容', 2, '', "
+            "0, 0, 0)"))
+
+    db.migrate(url)
+
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT doc_number_norm FROM pilot")).scalar_one()
+    from services.docnumbers import normalize
+    assert stored == normalize("国办发（2023）12号")
