@@ -780,7 +780,8 @@ def _add_district(session: Session, actor: CurrentUser, pilot: Pilot, district_i
 @_race_safe
 @transactional
 def correct(session: Session, *, actor: CurrentUser, pilot_id: int, version: int,
-            corrections: PilotInput, districts: set[int] | None = None) -> Pilot:
+            corrections: PilotInput, districts: set[int] | None = None,
+            uploads: list[Upload] = ()) -> Pilot:
     """The supervising department corrects key facts and 涉及区县 of a distributed pilot.
 
     An added district gets its 推进任务; a district that has reported progress cannot be removed;
@@ -803,26 +804,30 @@ def correct(session: Session, *, actor: CurrentUser, pilot_id: int, version: int
                            current if districts is None else set(districts))
     _refuse_removing_reported(session, pilot, plan.remove)
     facts = _facts(pilot, values)
+    uploads = list(uploads)
+    _check_uploads(session, uploads, secret=facts.is_secret)
     detached = files.attachments_of(session, record_type="pilot", record_id=pilot.id) \
         if facts.is_secret else []
-    if gaps := _gaps_with(facts, _purposes_after(session, pilot, [], bool(detached)),
+    if gaps := _gaps_with(facts, _purposes_after(session, pilot, uploads, bool(detached)),
                           by_department=True):
         raise ValidationError(gaps[0][1])
     changed = diff(pilot, values)
-    if not (changed or plan.changes):
+    if not (changed or plan.changes or uploads or detached):
         raise ValidationError("没有需要更正的内容")
     _bump(session, pilot, version, {"updated_by": actor.id, **{k: values[k] for k in changed}})
     _write_districts(session, pilot, plan)
     removed = _detach(session, detached)
+    added = _store_uploads(session, actor, pilot, uploads)
     if plan.remove:
         session.execute(delete(ProgressTask).where(ProgressTask.pilot_id == pilot.id,
                                                    ProgressTask.org_id.in_(plan.remove)))
     _close_requests(session, pilot, plan.add, actor, JOIN_GRANTED)
     PILOT_FLOW.record_event(session, pilot, actor, role=_role(actor), action="correct",
                             changes={**changed, **plan.changes,
-                                     **_evidence_changes(removed, [])})
+                                     **_evidence_changes(removed, added)})
     _notify_district_clerks(session, pilot, _create_tasks(session, pilot, plan.add))
-    labels = [FIELD_LABELS.get(k, k) for k in changed] + list(plan.changes)
+    labels = [FIELD_LABELS.get(k, k) for k in changed if k in FIELD_LABELS] + list(plan.changes) \
+        + (["佐证材料"] if removed or added else [])
     notifications.send(
         session, user_ids=_clerks(session, current),
         record_type="pilot", record_id=pilot.id,
