@@ -96,6 +96,26 @@ def pilot_form(key: str, *, actor: CurrentUser, pilot: Pilot | None, districts: 
     return data, uploads
 
 
+def form_version(scope: str, p: Pilot) -> int:
+    """The version of `p` when this user's form was first drawn, kept while that form is on
+    screen: a change someone else made meanwhile (e.g. a granted join request) then gives the
+    conflict message instead of silently replacing what the user is looking at.
+
+    The form's widget keys carry this version; call `forget_version` before acting so the next
+    run shows the record as stored.
+    """
+    key = f"{scope}-loaded-{p.id}"
+    loaded = st.session_state.get(key)
+    if loaded is None or (loaded != p.version
+                          and f"{scope}{p.id}v{loaded}-number" not in st.session_state):
+        loaded = st.session_state[key] = p.version
+    return loaded
+
+
+def forget_version(scope: str, p: Pilot) -> None:
+    st.session_state.pop(f"{scope}-loaded-{p.id}", None)
+
+
 def _join_request(key: str, actor: CurrentUser, duplicate: pilots.DuplicateInfo) -> None:
     """申请纳入涉及区县, right under the number that another district already holds."""
     if duplicate.note:
@@ -113,7 +133,8 @@ def _join_request(key: str, actor: CurrentUser, duplicate: pilots.DuplicateInfo)
     st.caption("文号或批次填写有误的，请直接修改；不同批次的试点请填写批次后分别录入。")
 
 
-def evidence_list(p: Pilot, *, actor: CurrentUser, key: str) -> None:
+def evidence_list(p: Pilot, *, actor: CurrentUser, key: str, version: int | None = None
+                  ) -> None:
     """The pilot's 佐证材料 as downloads, with 删除 for the files the user may remove."""
     with db.session_scope() as s:
         items = pilots.evidence(s, actor=actor, pilot_id=p.id)
@@ -127,7 +148,8 @@ def evidence_list(p: Pilot, *, actor: CurrentUser, key: str) -> None:
         if att.id in removable and right.button("删除", key=f"{key}-rm-{att.id}",
                                                 width="stretch"):
             ui.perform(pilots.remove_evidence, f"已删除“{att.original_name}”",
-                       pilot_id=p.id, attachment_id=att.id, version=p.version)
+                       pilot_id=p.id, attachment_id=att.id,
+                       version=p.version if version is None else version)
 
 
 def pilot_facts(p: Pilot, *, dept_name: str, creator: str, involved: list[str]) -> None:

@@ -3,7 +3,9 @@ import streamlit as st
 
 import ui
 from models import OrgKind, Role
-from pages._pilot_form import evidence_list, pilot_facts, pilot_form
+from pages._pilot_form import (
+    evidence_list, forget_version, form_version, pilot_facts, pilot_form,
+)
 from services import db, orgs, pilots, settings
 from services.errors import DomainError
 from services.flows import PILOT_FLOW
@@ -41,7 +43,8 @@ def save(action, *, submit: bool, **kwargs) -> bool:
     return True
 
 
-ui.flash()
+with st.container():  # a stable slot: the tabs below keep their place (and the open tab)
+    ui.flash()
 new_tab, mine_tab = st.tabs(["新建试点", "本区县试点"])
 with new_tab:
     generation = st.session_state.setdefault("new_form_gen", 0)  # a fresh form after success
@@ -80,9 +83,10 @@ with mine_tab:
         if p.status == "退回修改" and rejected:
             st.error("已被驳回，驳回原因：")
             st.text(rejected.comment)
-        evidence_list(p, actor=user, key=f"p{p.id}")
+        version = form_version("edit", p)
+        evidence_list(p, actor=user, key=f"p{p.id}", version=version)
         if reason is None:  # editable: draft or returned
-            data, uploads = pilot_form(f"edit{p.id}v{p.version}", actor=user, pilot=p,
+            data, uploads = pilot_form(f"edit{p.id}v{version}", actor=user, pilot=p,
                                        districts=districts, departments=departments,
                                        involved=involved, own_org_id=p.org_id)
             c = st.columns(4)
@@ -90,13 +94,15 @@ with mine_tab:
                 for col, submit in ((c[0], False), (c[1], True)):
                     if col.button("保存并上报" if submit else "保存", key=f"edit-{submit}",
                                   type="primary" if submit else "secondary", width="stretch"):
-                        if save(pilots.update, pilot_id=p.id, version=p.version, data=data,
+                        forget_version("edit", p)
+                        if save(pilots.update, pilot_id=p.id, version=version, data=data,
                                 uploads=uploads, submit=submit):
                             st.rerun()
             if Action.CANCEL in actions and c[2].button("作废", key="edit-cancel",
                                                         width="stretch"):
+                forget_version("edit", p)
                 ui.perform(pilots.act, "已作废", pilot_id=p.id, action=Action.CANCEL,
-                           version=p.version)
+                           version=version)
         else:
             pilot_facts(p, dept_name=names.get(p.dept_id, ""), creator=names[p.org_id],
                         involved=[names[i] for i in sorted(involved)])

@@ -4,7 +4,9 @@ import streamlit as st
 
 import ui
 from models import OrgKind
-from pages._pilot_form import evidence_list, pilot_facts, pilot_form
+from pages._pilot_form import (
+    evidence_list, forget_version, form_version, pilot_facts, pilot_form,
+)
 from services import db, orgs, pilots
 from services.review import Action
 
@@ -21,7 +23,8 @@ names = {o.id: o.name for o in districts + departments}
 form_args = dict(actor=user, districts=districts, departments=departments, own_org_id=None,
                  department_mode=True)
 
-ui.flash()
+with st.container():  # a stable slot: the tabs below keep their place (and the open tab)
+    ui.flash()
 labels = [f"待审核（{len(queue)}）"] + ([f"申请纳入涉及区县（{len(requests)}）", "已分发试点"]
                                       if user.is_department else [])
 # Opened from a join request on the workbench: start on that tab.
@@ -39,37 +42,41 @@ with tabs[0]:
                           if choices else None)
     pilot = queue.get(picked)
     if pilot is not None:
+        version = form_version("confirm", pilot)
         with db.session_scope() as s:
             involved = pilots.district_ids(s, pilot.id)
         if notes[pilot.id]:
             st.warning(f"{names[pilot.org_id]}没有部署该试点的国家文件，请求主管市级部门协助上传："
                        "请在下方“佐证材料：国家文件”处上传（Word 或 PDF）后再确认分发。")
-        evidence_list(pilot, actor=user, key=f"r{pilot.id}")
+        evidence_list(pilot, actor=user, key=f"r{pilot.id}", version=version)
         corrections = uploads = None
         if user.is_department:
             st.caption("请对照文件仔细核对关键信息，尤其“涉及区县”是否将承接该试点任务的所有区县列举完全"
                        "（不多选、不漏选；创建区县始终包含）；可直接修改后确认分发。")
-            corrections, uploads = pilot_form(f"confirm{pilot.id}v{pilot.version}", pilot=pilot,
+            corrections, uploads = pilot_form(f"confirm{pilot.id}v{version}", pilot=pilot,
                                               involved=involved, **form_args)
         else:
             pilot_facts(pilot, dept_name=names[pilot.dept_id], creator=names[pilot.org_id],
                         involved=[names[i] for i in sorted(involved)])
         reason = ui.reject_reason(f"reason-{pilot.id}")
+        act = dict(pilot_id=pilot.id, version=version)
         c1, c2, c3, _ = st.columns([1, 1, 1, 2])
         if user.is_department:
             if c1.button("确认分发", type="primary", width="stretch"):
+                forget_version("confirm", pilot)
                 ui.perform(pilots.confirm_and_distribute, "已确认分发，推进任务已推送到涉及区县",
-                           pilot_id=pilot.id, version=pilot.version, corrections=corrections,
-                           districts=corrections.districts, uploads=uploads)
+                           corrections=corrections, districts=corrections.districts,
+                           uploads=uploads, **act)
             if uploads and c3.button("仅上传文件", width="stretch"):
                 ui.perform(pilots.add_evidence, "文件已上传，核对无误后请确认分发",
-                           pilot_id=pilot.id, version=pilot.version, uploads=uploads)
+                           uploads=uploads, **act)
         elif c1.button("通过", type="primary", width="stretch"):
-            ui.perform(pilots.act, "已通过，已提交主管市级部门确认", pilot_id=pilot.id,
-                       action=Action.APPROVE, version=pilot.version)
+            forget_version("confirm", pilot)
+            ui.perform(pilots.act, "已通过，已提交主管市级部门确认", action=Action.APPROVE, **act)
         if c2.button("驳回", width="stretch"):
-            ui.perform(pilots.act, "已驳回，退回区县录入员修改", pilot_id=pilot.id,
-                       action=Action.REJECT, version=pilot.version, comment=reason)
+            forget_version("confirm", pilot)
+            ui.perform(pilots.act, "已驳回，退回区县录入员修改", action=Action.REJECT,
+                       comment=reason, **act)
         ui.history("pilot", pilot.id)
 
 if user.is_department:
@@ -99,9 +106,12 @@ if user.is_department:
             with db.session_scope() as s:
                 p = pilots.get(s, actor=user, pilot_id=target)
                 involved = pilots.district_ids(s, p.id)
+            version = form_version("correct", p)
             st.caption("更正关键信息或涉及区县：新增的区县将收到推进任务；已填报推进情况的区县不能移除。")
-            fixed, _ = pilot_form(f"correct{p.id}v{p.version}", pilot=p, involved=involved,
-                                  **form_args)
+            fixed, new_files = pilot_form(f"correct{p.id}v{version}", pilot=p,
+                                          involved=involved, **form_args)
             if st.button("保存更正", type="primary", key="correct-save"):
+                forget_version("correct", p)
                 ui.perform(pilots.correct, "已保存更正，已通知涉及区县", pilot_id=p.id,
-                           version=p.version, corrections=fixed, districts=fixed.districts)
+                           version=version, corrections=fixed, districts=fixed.districts,
+                           uploads=new_files)

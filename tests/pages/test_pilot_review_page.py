@@ -128,3 +128,25 @@ def test_the_reform_office_sees_rates_per_district_with_an_export_and_department
     at = logged_in("13900000101").run()
     at.switch_page("pages/pilot_list.py").run()
     assert not at.exception and _rate_frames(at) == []
+
+
+def test_a_confirm_form_loaded_before_a_granted_join_request_gets_the_conflict_message(app_db):
+    p = at_department()
+    with db.session_scope() as s:
+        req = pilots.request_join(s, actor=_user(s, "13800000201"), pilot_id=p.id)
+    at = _review()
+    at.text_input(key=f"confirm{p.id}v{p.version}-title").input("关于开展数字乡村试点工作的通知")
+    with db.session_scope() as s:                   # meanwhile the 审核员 grants the request
+        pilots.decide_join(s, actor=_user(s, "13900000102"), request_id=req.id, grant=True)
+
+    at.button[[b.label for b in at.button].index("确认分发")].click().run()
+
+    assert any("该记录已被他人处理，请刷新后重试" in e.value for e in at.error)
+    with db.session_scope() as s:
+        stored = s.get(type(p), p.id)
+        assert stored.status == "待市级部门确认" and stored.doc_title == "通知"
+        assert pilots.district_ids(s, p.id) == {_org(s, "万州区"), _org(s, "黔江区")}
+        qianjiang = _org(s, "黔江区")
+
+    at.run()                                         # the next run shows the pilot as stored
+    assert qianjiang in at.multiselect(key=f"confirm{p.id}v{p.version + 1}-districts").value
