@@ -64,18 +64,20 @@ JOIN_GRANTED = "已同意"
 JOIN_DECLINED = "未同意"
 JOIN_VOID = "试点已作废"
 
-_INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060-\u2064\ufeff\u00ad]+")
+_SPACES = re.compile(r"\s+")
 
 
 def normalize_batch(batch: str | None) -> str:
     """批次 as compared and stored: NFKC (full-width → half-width), no spaces or invisible marks."""
     text = unicodedata.normalize("NFKC", batch or "")
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    return _INVISIBLE.sub("", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")  # zero-width marks
+    return _SPACES.sub("", text)
 
 
 @dataclass
 class PilotInput:
+    """What the pilot form sends (SPEC §3.1); `values()` is what is stored."""
+
     name: str = ""
     deploy_level: str = ""
     doc_title: str = ""
@@ -255,6 +257,9 @@ def duplicate_check(session: Session, *, actor: CurrentUser, doc_number: str, ba
     message = _duplicate_message(session, existing)
     if not (actor.is_district and actor.has(Role.CLERK)):
         return DuplicateInfo(existing.id, message, can_request=False)
+    if existing.org_id == actor.org_id:
+        return DuplicateInfo(existing.id, message, can_request=False,
+                             note="该试点已由本区县录入，请在“本区县试点”中查看或继续修改")
     if actor.org_id in district_ids(session, existing.id):
         return DuplicateInfo(existing.id, message, can_request=False,
                              note="本区县已在该试点的涉及区县中，无需重复创建或申请")
@@ -1052,12 +1057,11 @@ def rejection_summary(session: Session, *, actor: CurrentUser, year: int | None 
     rates = [r for r in rejection_rates(session, start=start, end=end)
              if own is None or r["org_id"] == own]
     names = _district_names(session)
-    modules = list(FLOWS_BY_MODULE)
-    stage_order = {t.source: n for flow in FLOWS_BY_MODULE.values()
-                   for n, t in enumerate(flow.transitions)}
-    rates.sort(key=lambda r: (r["org_id"], modules.index(r["module"])
-                              if r["module"] in modules else 99,
-                              stage_order.get(r["stage"], 99)))
+    order: dict[tuple[str, str], int] = {}  # modules as declared, stages in flow order
+    for m, flow in enumerate(FLOWS_BY_MODULE.values()):
+        for n, t in enumerate(flow.transitions):
+            order.setdefault((flow.module, t.source), m * 100 + n)
+    rates.sort(key=lambda r: (r["org_id"], order.get((r["module"], r["stage"]), 10_000)))
     return [{"区县": names.get(r["org_id"], ""),
              "模块": FLOWS_BY_MODULE[r["module"]].label if r["module"] in FLOWS_BY_MODULE
              else r["module"],

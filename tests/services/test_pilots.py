@@ -421,13 +421,16 @@ def test_duplicate_check_names_district_status_batch_and_the_existing_pilot(sess
 
 def test_duplicate_check_tells_a_district_it_already_asked_or_is_already_involved(session, w):
     p = distributed(session, w)
-    assert pilots.duplicate_check(session, actor=w.clerk, doc_number=DOC).note.startswith(
-        "本区县已在该试点的涉及区县中")
+    req = pilots.request_join(session, actor=w.qj_clerk, pilot_id=p.id)
 
-    pilots.request_join(session, actor=w.qj_clerk, pilot_id=p.id)
-    found = pilots.duplicate_check(session, actor=w.qj_clerk, doc_number=DOC)
+    asked = pilots.duplicate_check(session, actor=w.qj_clerk, doc_number=DOC)
+    pilots.decide_join(session, actor=w.dept_clerk, request_id=req.id, grant=True)
+    added = pilots.duplicate_check(session, actor=w.qj_clerk, doc_number=DOC)
+    own = pilots.duplicate_check(session, actor=w.clerk, doc_number=DOC)
 
-    assert not found.can_request and "本区县已申请纳入该试点（待处理）" in found.note
+    assert not asked.can_request and "本区县已申请纳入该试点（待处理）" in asked.note
+    assert not added.can_request and added.note.startswith("本区县已在该试点的涉及区县中")
+    assert not own.can_request and own.note.startswith("该试点已由本区县录入")
 
 
 def test_a_draft_needs_only_name_number_and_department_and_save_names_what_is_missing(
