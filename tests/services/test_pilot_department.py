@@ -301,3 +301,38 @@ def test_the_reform_office_sees_every_district_and_departments_see_none(session,
     with pytest.raises(PermissionDenied):
         pilots.rejection_summary(session, actor=w.dept_clerk)
     assert pilots.rejection_summary(session, actor=w.office, year=2001) == []
+
+
+def test_a_correction_unticking_secret_must_bring_the_national_document(session, w):
+    from services.pilots import NATIONAL_DOC
+    p = pilots.create(session, actor=w.clerk, submit=True,
+                      data=good_input(w, is_secret=True, sent_offline=True))
+    p = pilots.act(session, actor=w.reviewer, pilot_id=p.id, action=Action.APPROVE,
+                   version=p.version)
+    p = pilots.confirm_and_distribute(session, actor=w.dept_clerk, pilot_id=p.id,
+                                      version=p.version)
+    before = state(session)
+    with pytest.raises(ValidationError, match="请上传部署该试点的国家文件"):
+        pilots.correct(session, actor=w.dept_clerk, pilot_id=p.id, version=p.version,
+                       corrections=good_input(w))
+    assert state(session) == before
+
+    pilots.correct(session, actor=w.dept_clerk, pilot_id=p.id, version=p.version,
+                   corrections=good_input(w), uploads=NATIONAL)
+
+    assert [a.purpose for a in pilots.evidence(session, actor=w.dept_clerk, pilot_id=p.id)] == \
+        [NATIONAL_DOC]
+    assert json.loads(events(session, "correct")[0].changes)["佐证材料"] == \
+        [None, ["国家文件：国家文件.pdf"]]
+
+
+@pytest.mark.parametrize("who", ["edu_clerk", "clerk", "office"])
+def test_only_the_supervising_department_uploads_evidence_while_confirming(session, w, who):
+    p = at_department(session, w)
+    before = state(session)
+
+    with pytest.raises(PermissionDenied):
+        pilots.add_evidence(session, actor=getattr(w, who), pilot_id=p.id, version=p.version,
+                            uploads=NATIONAL)
+
+    assert state(session) == before
