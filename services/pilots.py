@@ -472,7 +472,10 @@ def _discard_blobs(session: Session, attachments: list[Attachment]) -> None:
         still_used = session.execute(select(func.count()).select_from(Attachment)
                                      .where(Attachment.sha256 == sha)).scalar_one()
         if not still_used:
-            files._blob_path(sha).unlink(missing_ok=True)
+            try:
+                files._blob_path(sha).unlink(missing_ok=True)
+            except OSError:  # the record is already right; a leftover blob is only disk space
+                pass
 
 
 def _evidence_changes(removed: list[str], added: list[str]) -> dict:
