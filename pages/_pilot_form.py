@@ -1,23 +1,43 @@
-"""The pilot form shared by entry (district clerk) and confirmation (department)."""
+"""The pilot form shared by entry (district clerk), confirmation and correction (department)."""
 from datetime import date
 
 import streamlit as st
 
+import ui
 from models import Org, Pilot
-from services import settings
-from services.db import session_scope
+from services import db, pilots, settings
+from services.errors import DomainError
 from services.guidance import HELP
+from services.identity import CurrentUser
 from services.pilots import (
     CITY_SCOPE_REFUSAL, DEPLOY_LEVELS, MUNICIPAL_DOC, NATIONAL_DOC, SCOPE_BASES, SCOPE_CITY,
     SCOPE_PROVINCE, PilotInput, Upload, naming_warnings,
 )
 
 
-def pilot_form(key: str, *, pilot: Pilot | None, districts: list[Org], departments: list[Org],
-               involved: set[int], own_org_id: int | None, department_mode: bool = False
-               ) -> tuple[PilotInput, list[Upload]]:
-    """Draw every field of SPEC §3.1 with its help text; returns the input and new uploads."""
+def pilot_form(key: str, *, actor: CurrentUser, pilot: Pilot | None, districts: list[Org],
+               departments: list[Org], involved: set[int], own_org_id: int | None,
+               department_mode: bool = False) -> tuple[PilotInput | None, list[Upload]]:
+    """Draw every field of SPEC §3.1 with its help text; returns the input and new uploads.
+
+    文号 and 批次 come first and are checked at once: a number another live pilot holds is
+    told right under the field (with 申请纳入涉及区县), and the district's form stops there
+    (returns None).
+    """
     p = pilot
+    c1, c2 = st.columns(2)
+    doc_number = c1.text_input("文号", value=p.doc_number if p else "", key=f"{key}-number",
+                               help=HELP["文号"], placeholder="如：国办发〔2023〕12号")
+    batch = c2.text_input("批次", value=p.batch if p else "", key=f"{key}-batch",
+                          help=HELP["批次"], placeholder="选填，如：第二批")
+    with db.session_scope() as s:
+        duplicate = pilots.duplicate_check(s, actor=actor, doc_number=doc_number, batch=batch,
+                                           exclude_id=p.id if p else None)
+    if duplicate is not None:
+        st.error(duplicate.message)
+        if not department_mode:
+            _join_request(key, actor, duplicate)
+            return None, []
     name = st.text_input("试点名称", value=p.name if p else "", key=f"{key}-name",
                          help=HELP["试点名称"])
     c1, c2 = st.columns(2)
@@ -29,11 +49,9 @@ def pilot_form(key: str, *, pilot: Pilot | None, districts: list[Org], departmen
                          index=SCOPE_BASES.index(p.scope_basis) if p else 0)
     if scope == SCOPE_CITY:
         st.error(CITY_SCOPE_REFUSAL)
-    doc_title = st.text_input("文件依据", value=p.doc_title if p else "", key=f"{key}-title",
-                              help=HELP["文件依据"])
     c1, c2 = st.columns(2)
-    doc_number = c1.text_input("文号", value=p.doc_number if p else "", key=f"{key}-number",
-                               help=HELP["文号"], placeholder="如：国办发〔2023〕12号")
+    doc_title = c1.text_input("文件依据", value=p.doc_title if p else "", key=f"{key}-title",
+                              help=HELP["文件依据"])
     due = c2.date_input("完成时间", value=p.due_date if p else None, key=f"{key}-due",
                         help=HELP["完成时间"], min_value=date(2000, 1, 1),
                         max_value=date(2100, 12, 31), format="YYYY-MM-DD")
@@ -42,13 +60,10 @@ def pilot_form(key: str, *, pilot: Pilot | None, districts: list[Org], departmen
     for warning in naming_warnings(name, content):
         st.warning(warning)
     dept_names = {d.id: d.name for d in departments}
-    c1, c2 = st.columns(2)
-    dept_id = c1.selectbox("主管市级部门", list(dept_names), format_func=dept_names.get,
+    dept_id = st.selectbox("主管市级部门", list(dept_names), format_func=dept_names.get,
                            key=f"{key}-dept", help=HELP["主管市级部门"],
                            index=list(dept_names).index(p.dept_id) if p else None,
                            placeholder="请选择", disabled=department_mode)
-    batch = c2.text_input("批次", value=p.batch if p else "", key=f"{key}-batch",
-                          help=HELP["批次"])
     district_names = {d.id: d.name for d in districts}
     chosen = st.multiselect("涉及区县", list(district_names), format_func=district_names.get,
                             default=sorted(involved), key=f"{key}-districts",
@@ -58,10 +73,10 @@ def pilot_form(key: str, *, pilot: Pilot | None, districts: list[Org], departmen
     uploads: list[Upload] = []
     sent_offline = by_dept = False
     if secret:
-        with session_scope() as s:
+        with db.session_scope() as s:
             contact = settings.get(s, "pilot_module_admin")
         st.info(f"涉密文件请勿上传。请通过电子政务内网邮箱分别报送{contact}和主管市级部门，"
-                "报送后勾选下方确认。")
+                "报送后勾选下方确认。已上传的文件将在保存时从系统中删除。")
         sent_offline = st.checkbox("已通过电子政务内网邮箱线下报送", key=f"{key}-offline",
                                    value=p.sent_offline if p else False)
     else:
@@ -75,19 +90,77 @@ def pilot_form(key: str, *, pilot: Pilot | None, districts: list[Org], departmen
     data = PilotInput(name=name, deploy_level=level or "", doc_title=doc_title,
                       doc_number=doc_number, scope_basis=scope, content=content, due_date=due,
                       dept_id=dept_id, batch=batch, is_secret=secret, sent_offline=sent_offline,
-                      evidence_by_dept=by_dept,
+                      evidence_by_dept=by_dept if not department_mode else
+                      bool(p and p.evidence_by_dept),
                       districts=set(chosen) | ({own_org_id} if own_org_id else set()))
     return data, uploads
 
 
+def form_version(scope: str, p: Pilot) -> int:
+    """The version of `p` when this user's form was first drawn, kept while that form is on
+    screen: a change someone else made meanwhile (e.g. a granted join request) then gives the
+    conflict message instead of silently replacing what the user is looking at.
+
+    The form's widget keys carry this version; call `forget_version` before acting so the next
+    run shows the record as stored.
+    """
+    key = f"{scope}-loaded-{p.id}"
+    loaded = st.session_state.get(key)
+    if loaded is None or (loaded != p.version
+                          and f"{scope}{p.id}v{loaded}-number" not in st.session_state):
+        loaded = st.session_state[key] = p.version
+    return loaded
+
+
+def forget_version(scope: str, p: Pilot) -> None:
+    st.session_state.pop(f"{scope}-loaded-{p.id}", None)
+
+
+def _join_request(key: str, actor: CurrentUser, duplicate: pilots.DuplicateInfo) -> None:
+    """申请纳入涉及区县, right under the number that another district already holds."""
+    if duplicate.note:
+        st.info(duplicate.note)
+    if duplicate.can_request and st.button("申请纳入涉及区县", type="primary", key=f"{key}-join"):
+        try:
+            with db.session_scope() as s:
+                req = pilots.request_join(s, actor=actor, pilot_id=duplicate.existing_id)
+                st.session_state["flash"] = pilots.join_request_notice(s, actor=actor,
+                                                                       request_id=req.id)
+        except DomainError as exc:
+            st.error(str(exc))
+        else:
+            st.rerun()
+    st.caption("文号或批次填写有误的，请直接修改；不同批次的试点请填写批次后分别录入。")
+
+
+def evidence_list(p: Pilot, *, actor: CurrentUser, key: str, version: int | None = None
+                  ) -> None:
+    """The pilot's 佐证材料 as downloads, with 删除 for the files the user may remove."""
+    with db.session_scope() as s:
+        items = pilots.evidence(s, actor=actor, pilot_id=p.id)
+        removable = pilots.removable_evidence(s, actor=actor, pilot_id=p.id)
+    if not items:
+        st.caption("（无附件）")
+    for att in items:
+        left, right = st.columns([5, 1])
+        with left:
+            ui.attachments([att], key=key)
+        if att.id in removable and right.button("删除", key=f"{key}-rm-{att.id}",
+                                                width="stretch"):
+            ui.perform(pilots.remove_evidence, f"已删除“{att.original_name}”",
+                       pilot_id=p.id, attachment_id=att.id,
+                       version=p.version if version is None else version)
+
+
 def pilot_facts(p: Pilot, *, dept_name: str, creator: str, involved: list[str]) -> None:
-    """A read-only summary of a pilot."""
-    st.markdown(
-        f"**{p.name}**（{p.status}）  \n"
-        f"文件依据：{p.doc_title}　文号：{p.doc_number}  \n"
-        f"部署层级：{p.deploy_level}　试点范围依据：{p.scope_basis}  \n"
-        f"完成时间：{p.due_date or '—'}　主管市级部门：{dept_name}　批次：{p.batch or '—'}  \n"
-        f"创建区县：{creator}　涉及区县：{'、'.join(involved)}  \n"
-        f"涉密：{'是（' + ('已线下报送' if p.sent_offline else '未报送') + '）' if p.is_secret else '否'}"
-        + ("　（区县无国家文件，请市级部门协助上传）" if p.evidence_by_dept else ""))
-    st.markdown(f"试点内容及任务：  \n{p.content}")
+    """A read-only summary of a pilot (user text shown literally)."""
+    secret = ("是（" + ("已线下报送" if p.sent_offline else "未报送") + "）") if p.is_secret else "否"
+    st.text(f"{p.name}（{p.status}）")
+    ui.table([{"项目": label, "内容": str(value)} for label, value in (
+        ("文件依据", p.doc_title), ("文号", p.doc_number), ("批次", p.batch or "—"),
+        ("部署层级", p.deploy_level), ("试点范围依据", p.scope_basis),
+        ("完成时间", p.due_date or "—"), ("主管市级部门", dept_name), ("创建区县", creator),
+        ("涉及区县", "、".join(involved)), ("涉密", secret),
+        ("试点内容及任务", p.content))])
+    if p.evidence_by_dept:
+        st.caption("区县没有国家文件，已请主管市级部门协助上传")

@@ -3,9 +3,11 @@ import streamlit as st
 
 import ui
 from models import OrgKind, Role
-from pages._pilot_form import pilot_facts, pilot_form
+from pages._pilot_form import (
+    evidence_list, forget_version, form_version, pilot_facts, pilot_form,
+)
 from services import db, orgs, pilots, settings
-from services.errors import DomainError, DuplicateDocument
+from services.errors import DomainError
 from services.flows import PILOT_FLOW
 from services.guidance import PILOT_ENTRY, PILOT_SCOPE
 from services.review import ACTION_LABELS, Action, last_rejection
@@ -23,51 +25,40 @@ with st.expander("填写说明（操作说明及规范）"):
     st.markdown(PILOT_ENTRY.format(pilot_admin=contact))
 
 
-def offer_join_request() -> None:
-    """After a duplicate 文号: let the clerk ask to be added to the existing pilot."""
-    existing = st.session_state.get("dup_pilot_id")
-    if existing is None:
-        return
-    st.error(st.session_state.get("dup_message", ""))
-    if st.button("申请纳入涉及区县", type="primary", key="join-request"):
-        try:
-            with db.session_scope() as s:
-                pilots.request_join(s, actor=user, pilot_id=existing)
-            st.success("已向主管市级部门提交申请，处理结果将通知到业务工作台")
-            st.session_state.pop("dup_pilot_id", None)
-        except DomainError as exc:
-            st.error(str(exc))
-
-
-def run(action, **kwargs) -> bool:
+def save(action, *, submit: bool, **kwargs) -> bool:
+    """Run 保存 / 保存并上报; on success the next run shows what happened (and what is missing)."""
     try:
         with st.spinner("正在保存…"), db.session_scope() as s:
-            action(s, actor=user, **kwargs)
-        st.session_state.pop("dup_pilot_id", None)
-        return True
-    except DuplicateDocument as exc:
-        st.session_state.update(dup_pilot_id=exc.existing_id, dup_message=str(exc))
+            pilot = action(s, actor=user, submit=submit, **kwargs)
+            missing = [] if submit else pilots.missing_for_submit(s, actor=user,
+                                                                   pilot_id=pilot.id)
     except DomainError as exc:
         st.error(str(exc))
-    return False
+        return False
+    if submit:
+        st.session_state["flash"] = f"“{pilot.name}”已上报，等待区县审核员审核"
+    else:
+        st.session_state["flash"] = "已保存为草稿，可在“本区县试点”中继续修改或上报" + (
+            f"。上报前还需填写：{'、'.join(missing)}" if missing else "；资料已齐全，可以上报")
+    return True
 
 
-ui.flash()
+with st.container():  # a stable slot: the tabs below keep their place (and the open tab)
+    ui.flash()
 new_tab, mine_tab = st.tabs(["新建试点", "本区县试点"])
 with new_tab:
     generation = st.session_state.setdefault("new_form_gen", 0)  # a fresh form after success
-    data, uploads = pilot_form(f"new{generation}", pilot=None, districts=districts, departments=departments,
-                               involved={user.org_id}, own_org_id=user.org_id)
-    c1, c2, _ = st.columns([1, 1, 3])
-    for col, submit, done in ((c1, False, "已保存为草稿，可在“本区县试点”中继续修改或上报"),
-                              (c2, True, f"“{data.name}”已上报，等待区县审核员审核")):
-        if col.button("保存并上报" if submit else "保存", key=f"new-{submit}",
-                      type="primary" if submit else "secondary", width="stretch"):
-            if run(pilots.create, data=data, uploads=uploads, submit=submit):
-                st.session_state["flash"] = done
-                st.session_state["new_form_gen"] = generation + 1
-                st.rerun()
-    offer_join_request()
+    data, uploads = pilot_form(f"new{generation}", actor=user, pilot=None, districts=districts,
+                               departments=departments, involved={user.org_id},
+                               own_org_id=user.org_id)
+    if data is not None:
+        c1, c2, _ = st.columns([1, 1, 3])
+        for col, submit in ((c1, False), (c2, True)):
+            if col.button("保存并上报" if submit else "保存", key=f"new-{submit}",
+                          type="primary" if submit else "secondary", width="stretch"):
+                if save(pilots.create, data=data, uploads=uploads, submit=submit):
+                    st.session_state["new_form_gen"] = generation + 1
+                    st.rerun()
 
 with mine_tab:
     status = st.selectbox("状态", [None] + pilots.STATUSES, key="mine-status",
@@ -86,40 +77,37 @@ with mine_tab:
         with db.session_scope() as s:
             p = pilots.get(s, actor=user, pilot_id=picked)
             involved = pilots.district_ids(s, p.id)
-            evidence = pilots.evidence(s, actor=user, pilot_id=p.id)
             reason = PILOT_FLOW.refusal(Action.SAVE, p, user)
             actions = PILOT_FLOW.available_actions(p, user)
             rejected = last_rejection(s, record_type="pilot", record_id=p.id)
         if p.status == "退回修改" and rejected:
-            st.error(f"已被驳回：{rejected.comment}")
-        ui.attachments(evidence, key=f"p{p.id}")
+            st.error("已被驳回，驳回原因：")
+            st.text(rejected.comment)
+        version = form_version("edit", p)
+        evidence_list(p, actor=user, key=f"p{p.id}", version=version)
         if reason is None:  # editable: draft or returned
-            data, uploads = pilot_form(f"edit{p.id}v{p.version}", pilot=p, districts=districts,
-                                       departments=departments, involved=involved,
-                                       own_org_id=p.org_id)
+            data, uploads = pilot_form(f"edit{p.id}v{version}", actor=user, pilot=p,
+                                       districts=districts, departments=departments,
+                                       involved=involved, own_org_id=p.org_id)
             c = st.columns(4)
-            if c[0].button("保存", key="edit-save", width="stretch"):
-                if run(pilots.update, pilot_id=p.id, version=p.version, data=data,
-                       uploads=uploads):
-                    st.success("已保存")
-                    st.rerun()
-            if c[1].button("保存并上报", key="edit-submit", type="primary",
-                           width="stretch"):
-                if run(pilots.update, pilot_id=p.id, version=p.version, data=data,
-                       uploads=uploads, submit=True):
-                    st.success("已上报")
-                    st.rerun()
+            if data is not None:
+                for col, submit in ((c[0], False), (c[1], True)):
+                    if col.button("保存并上报" if submit else "保存", key=f"edit-{submit}",
+                                  type="primary" if submit else "secondary", width="stretch"):
+                        forget_version("edit", p)
+                        if save(pilots.update, pilot_id=p.id, version=version, data=data,
+                                uploads=uploads, submit=submit):
+                            st.rerun()
             if Action.CANCEL in actions and c[2].button("作废", key="edit-cancel",
                                                         width="stretch"):
-                if run(pilots.act, pilot_id=p.id, action=Action.CANCEL, version=p.version):
-                    st.rerun()
-            offer_join_request()
+                forget_version("edit", p)
+                ui.perform(pilots.act, "已作废", pilot_id=p.id, action=Action.CANCEL,
+                           version=version)
         else:
             pilot_facts(p, dept_name=names.get(p.dept_id, ""), creator=names[p.org_id],
                         involved=[names[i] for i in sorted(involved)])
             if Action.WITHDRAW in actions and st.button(ACTION_LABELS[Action.WITHDRAW],
                                                         key="withdraw"):
-                if run(pilots.act, pilot_id=p.id, action=Action.WITHDRAW, version=p.version):
-                    st.success("已撤回为草稿")
-                    st.rerun()
+                ui.perform(pilots.act, "已撤回为草稿", pilot_id=p.id, action=Action.WITHDRAW,
+                           version=p.version)
         ui.history("pilot", p.id)

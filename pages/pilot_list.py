@@ -36,6 +36,17 @@ with db.session_scope() as s:
 st.download_button("导出Excel", data=workbook, file_name="试点项目清单.xlsx", mime=XLSX_MIME,
                    disabled=not rows)
 
+if user.is_district or user.is_reform_office:
+    # 驳回率: rejections ÷ submissions reaching each stage, counted in times (SPEC §2).
+    with db.session_scope() as s:
+        rates = pilots.rejection_summary(s, actor=user, year=year)
+    own = "本区县" if user.is_district else "各区县"
+    with st.expander(f"{own}驳回率（{'全部年度' if year is None else f'{year}年'}）",
+                     expanded=user.is_district):
+        st.caption("驳回率 = 驳回次数 ÷ 提交至该环节次数（均按次数计，含重新上报）")
+        ui.table(rates)
+        ui.excel_button(rates, filename=f"{own}驳回率.xlsx", key="rates-xlsx")
+
 choices = {r["id"]: f"{r['试点名称']}（{r['文号']}，{r['状态']}）" for r in rows}
 picked = st.selectbox("查看试点详情", list(choices), format_func=choices.get, index=None,
                       placeholder="请选择", key="list-pick")

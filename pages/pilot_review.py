@@ -1,10 +1,12 @@
-"""试点项目审核: district reviewers 通过/驳回; the department corrects, 确认分发 or 驳回,
-handles 申请纳入涉及区县 and adds districts later."""
+"""试点项目审核: district reviewers 通过/驳回; the department corrects, uploads, 确认分发 or 驳回,
+handles 申请纳入涉及区县 and corrects distributed pilots."""
 import streamlit as st
 
 import ui
-from models import OrgKind, Pilot
-from pages._pilot_form import pilot_facts, pilot_form
+from models import OrgKind
+from pages._pilot_form import (
+    evidence_list, forget_version, form_version, pilot_facts, pilot_form,
+)
 from services import db, orgs, pilots
 from services.review import Action
 
@@ -14,69 +16,82 @@ st.title("试点项目审核")
 with db.session_scope() as s:
     districts = orgs.all_orgs(s, OrgKind.DISTRICT)
     departments = orgs.all_orgs(s, OrgKind.DEPARTMENT)
-    queue = pilots.dept_queue(s, actor=user)
+    queue = {p.id: p for p in pilots.dept_queue(s, actor=user)}
+    queue_rows = pilots.queue_rows(s, actor=user)
     requests = pilots.pending_join_requests(s, actor=user)
 names = {o.id: o.name for o in districts + departments}
+form_args = dict(actor=user, districts=districts, departments=departments, own_org_id=None,
+                 department_mode=True)
 
-
-ui.flash()
-
+with st.container():  # a stable slot: the tabs below keep their place (and the open tab)
+    ui.flash()
 labels = [f"待审核（{len(queue)}）"] + ([f"申请纳入涉及区县（{len(requests)}）", "已分发试点"]
                                       if user.is_department else [])
 # Opened from a join request on the workbench: start on that tab.
 tabs = st.tabs(labels, default=labels[1] if st.session_state.pop("open_join", None) is not None
                and len(labels) > 1 else None)
 with tabs[0]:
-    if not queue:
-        st.info("暂无待审核的试点项目")
-    choices = {p.id: f"{names[p.org_id]}｜{p.name}（{p.doc_number}，{p.status}）" for p in queue}
+    ui.table(queue_rows)
+    ui.excel_button(queue_rows, filename="试点项目待审核.xlsx", key="queue-xlsx")
+    notes = {r["id"]: r["说明"] for r in queue_rows}
+    choices = {p.id: f"{names[p.org_id]}｜{p.name}（{p.doc_number}，{notes[p.id] or p.status}）"
+               for p in queue.values()}
     preselect = st.session_state.pop("open_pilot", None)
     picked = st.selectbox("选择试点", list(choices), format_func=choices.get, key="queue-pick",
                           index=list(choices).index(preselect) if preselect in choices else 0
                           if choices else None)
-    pilot: Pilot | None = next((p for p in queue if p.id == picked), None)
+    pilot = queue.get(picked)
     if pilot is not None:
+        version = form_version("confirm", pilot)
         with db.session_scope() as s:
             involved = pilots.district_ids(s, pilot.id)
-            evidence = pilots.evidence(s, actor=user, pilot_id=pilot.id)
-        ui.attachments(evidence, key=f"r{pilot.id}")
+        if notes[pilot.id]:
+            st.warning(f"{names[pilot.org_id]}没有部署该试点的国家文件，请求主管市级部门协助上传："
+                       "请在下方“佐证材料：国家文件”处上传（Word 或 PDF）后再确认分发。")
+        evidence_list(pilot, actor=user, key=f"r{pilot.id}", version=version)
         corrections = uploads = None
         if user.is_department:
-            st.caption("请对照文件核对关键信息，尤其“涉及区县”是否列举完全（不多选、不漏选）；可直接修改后确认分发。")
-            corrections, uploads = pilot_form(
-                f"confirm{pilot.id}v{pilot.version}", pilot=pilot, districts=districts,
-                departments=departments, involved=involved, own_org_id=None,
-                department_mode=True)
+            st.caption("请对照文件仔细核对关键信息，尤其“涉及区县”是否将承接该试点任务的所有区县列举完全"
+                       "（不多选、不漏选；创建区县始终包含）；可直接修改后确认分发。")
+            corrections, uploads = pilot_form(f"confirm{pilot.id}v{version}", pilot=pilot,
+                                              involved=involved, **form_args)
         else:
             pilot_facts(pilot, dept_name=names[pilot.dept_id], creator=names[pilot.org_id],
                         involved=[names[i] for i in sorted(involved)])
         reason = ui.reject_reason(f"reason-{pilot.id}")
-        c1, c2, _ = st.columns([1, 1, 3])
+        act = dict(pilot_id=pilot.id, version=version)
+        c1, c2, c3, _ = st.columns([1, 1, 1, 2])
         if user.is_department:
             if c1.button("确认分发", type="primary", width="stretch"):
+                forget_version("confirm", pilot)
                 ui.perform(pilots.confirm_and_distribute, "已确认分发，推进任务已推送到涉及区县",
-                    pilot_id=pilot.id, version=pilot.version, corrections=corrections,
-                    districts=corrections.districts, uploads=uploads)
+                           corrections=corrections, districts=corrections.districts,
+                           uploads=uploads, **act)
+            if uploads and c3.button("仅上传文件", width="stretch"):
+                ui.perform(pilots.add_evidence, "文件已上传，核对无误后请确认分发",
+                           uploads=uploads, **act)
         elif c1.button("通过", type="primary", width="stretch"):
-            ui.perform(pilots.act, "已通过，已提交主管市级部门确认", pilot_id=pilot.id,
-                action=Action.APPROVE, version=pilot.version)
+            forget_version("confirm", pilot)
+            ui.perform(pilots.act, "已通过，已提交主管市级部门确认", action=Action.APPROVE, **act)
         if c2.button("驳回", width="stretch"):
-            ui.perform(pilots.act, "已驳回，退回区县录入员修改", pilot_id=pilot.id, action=Action.REJECT,
-                version=pilot.version, comment=reason)
+            forget_version("confirm", pilot)
+            ui.perform(pilots.act, "已驳回，退回区县录入员修改", action=Action.REJECT,
+                       comment=reason, **act)
         ui.history("pilot", pilot.id)
 
 if user.is_department:
     with tabs[1]:
-        if not requests:
-            st.info("暂无待处理的申请")
+        ui.table(requests, hide=("id", "pilot_id"))
+        ui.excel_button([{k: v for k, v in r.items() if k != "pilot_id"} for r in requests],
+                        filename="申请纳入涉及区县.xlsx", key="join-xlsx")
         for req in requests:
             with st.container(border=True):
-                st.markdown(f"**{req['申请区县']}** 申请纳入试点 **{req['试点名称']}**"
-                            f"（{req['文号']}，{req['试点状态']}）")
+                st.text(f"{req['申请区县']}（{req['申请人']}）申请纳入试点“{req['试点名称']}”"
+                        f"（{req['文号']}，{req['试点状态']}）")
                 c1, c2, _ = st.columns([1, 1, 3])
                 if c1.button("同意纳入", key=f"grant-{req['id']}", type="primary"):
                     ui.perform(pilots.decide_join, f"已将{req['申请区县']}纳入涉及区县",
-                        request_id=req["id"], grant=True)
+                               request_id=req["id"], grant=True)
                 if c2.button("不同意", key=f"deny-{req['id']}"):
                     ui.perform(pilots.decide_join, "已处理", request_id=req["id"], grant=False)
     with tabs[2]:
@@ -85,10 +100,18 @@ if user.is_department:
         ui.table(rows)
         ui.excel_button(rows, filename="已分发试点.xlsx", key="dist-xlsx")
         choices = {r["id"]: f"{r['试点名称']}（{r['文号']}）" for r in rows}
-        target = st.selectbox("试点", list(choices), format_func=choices.get, index=None,
-                              placeholder="选择要增加涉及区县的试点", key="add-pilot")
-        district = st.selectbox("增加涉及区县", [d.id for d in districts], format_func=names.get,
-                                index=None, placeholder="选择区县", key="add-district")
-        if st.button("增加并推送推进任务", disabled=target is None or district is None):
-            ui.perform(pilots.add_district, f"已增加{names.get(district, '')}并推送推进任务",
-                pilot_id=target, district_id=district)
+        target = st.selectbox("选择要更正的试点", list(choices), format_func=choices.get,
+                              index=None, placeholder="请选择", key="correct-pick")
+        if target is not None:
+            with db.session_scope() as s:
+                p = pilots.get(s, actor=user, pilot_id=target)
+                involved = pilots.district_ids(s, p.id)
+            version = form_version("correct", p)
+            st.caption("更正关键信息或涉及区县：新增的区县将收到推进任务；已填报推进情况的区县不能移除。")
+            fixed, new_files = pilot_form(f"correct{p.id}v{version}", pilot=p,
+                                          involved=involved, **form_args)
+            if st.button("保存更正", type="primary", key="correct-save"):
+                forget_version("correct", p)
+                ui.perform(pilots.correct, "已保存更正，已通知涉及区县", pilot_id=p.id,
+                           version=version, corrections=fixed, districts=fixed.districts,
+                           uploads=new_files)

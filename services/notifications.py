@@ -5,6 +5,7 @@ from sqlalchemy import false, func, select, update
 from sqlmodel import Session
 
 from models import Notification, Org, User, UserRole
+from services import limits
 from services.errors import PermissionDenied
 from services.identity import CurrentUser
 
@@ -23,8 +24,14 @@ def active_user_ids(session: Session, *, roles: Iterable[str],
 
 
 def send(session: Session, *, user_ids: Iterable[int], title: str, body: str,
-         record_type: str, record_id: int) -> None:
-    """One message per recipient, added to the caller's transaction."""
+         record_type: str, record_id: int | None) -> None:
+    """One message per recipient, added to the caller's transaction.
+
+    Titles and bodies are generated (they quote user text such as a 200-character pilot name),
+    so they are shortened to their columns rather than refused.
+    """
+    title = limits.shorten(title, limits.max_length(Notification, "title"))
+    body = limits.shorten(body, limits.max_length(Notification, "body"))
     for uid in sorted(set(user_ids)):
         session.add(Notification(user_id=uid, title=title, body=body,
                                  record_type=record_type, record_id=record_id))

@@ -44,6 +44,14 @@ def todos(session: Session, *, actor: CurrentUser, limit: int = 200) -> list[Tod
         if flow.workbench is not None:
             items.extend(flow.workbench(session, actor))
     if actor.is_department and actor.has(Role.CLERK, Role.REVIEWER):
+        # A district asked the department to upload the national document: the pilot's
+        # confirmation entry says so instead of a plain "待市级部门确认".
+        for row in pilots.awaiting_national_document(session, actor=actor):
+            items = [t for t in items if (t.module, t.record_id) != ("pilot", row["id"])]
+            items.append(Todo(kind="待我审核", module="pilot", module_label="试点项目",
+                              record_id=row["id"], title=row["试点名称"], status="待上传国家文件",
+                              org_name=row["创建区县"], updated_at=row["更新时间"],
+                              version=row["version"]))
         for req in pilots.pending_join_requests(session, actor=actor):
             items.append(Todo(kind="待我审核", module="join", module_label="申请纳入涉及区县",
                               record_id=req["id"], title=req["试点名称"], status="待处理",

@@ -55,3 +55,32 @@ def distributed(session, w, **overrides):
                                          version=p.version)
 
 
+
+
+def at_department(session, w, **overrides):
+    """A submitted pilot the district reviewer approved: waiting for 确认分发."""
+    p = submitted(session, w, **overrides)
+    return pilots.act(session, actor=w.reviewer, pilot_id=p.id, action=Action.APPROVE,
+                      version=p.version)
+
+
+def state(session):
+    """Everything a refusal must leave untouched."""
+    from sqlalchemy import func, select
+
+    from models import (
+        Attachment, AuditEvent, JoinRequest, Notification, Pilot, PilotDistrict, ProgressTask,
+    )
+    session.expire_all()
+    counts = tuple(session.execute(select(func.count()).select_from(m)).scalar_one()
+                   for m in (Pilot, PilotDistrict, ProgressTask, AuditEvent, Notification,
+                             JoinRequest, Attachment))
+    rows = tuple(session.execute(select(Pilot.id, Pilot.status, Pilot.version, Pilot.name,
+                                        Pilot.doc_number, Pilot.batch, Pilot.is_secret)
+                                 .order_by(Pilot.id)).all())
+    districts = tuple(session.execute(select(PilotDistrict.pilot_id, PilotDistrict.org_id)
+                                      .order_by(PilotDistrict.pilot_id, PilotDistrict.org_id))
+                      .all())
+    requests = tuple(session.execute(select(JoinRequest.id, JoinRequest.status)
+                                     .order_by(JoinRequest.id)).all())
+    return counts, rows, districts, requests

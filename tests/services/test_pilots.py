@@ -7,26 +7,18 @@ from sqlalchemy import func, select
 from models import (
     AuditEvent, JoinRequest, Notification, Pilot, PilotDistrict, ProgressTask,
 )
-from services import pilots, workbench
+from services import config, files, pilots, workbench
 from services.errors import (
     Conflict, DuplicateDocument, PermissionDenied, TransitionNotAllowed, ValidationError,
 )
 from services.pilots import NATIONAL_DOC, MUNICIPAL_DOC, Upload
 from services.review import Action
-from tests.services.pilot_helpers import NATIONAL, distributed, good_input, submitted
+from tests.services.pilot_helpers import (
+    DOC, NATIONAL, at_department, distributed, good_input, state, submitted,
+)
 from tests.services.test_files import PDF, PNG
 
-
-
-def state(session):
-    """Everything a refusal must leave untouched."""
-    session.expire_all()
-    counts = tuple(session.execute(select(func.count()).select_from(m)).scalar_one()
-                   for m in (Pilot, PilotDistrict, ProgressTask, AuditEvent, Notification,
-                             JoinRequest))
-    pilots_ = tuple(session.execute(select(Pilot.id, Pilot.status, Pilot.version, Pilot.name)
-                                    .order_by(Pilot.id)).all())
-    return counts, pilots_
+DOC_OTHER = "国发〔2024〕3号"
 
 
 # --- entry rules -------------------------------------------------------------------------------
@@ -367,3 +359,289 @@ def test_pilot_list_exports_to_xlsx_with_chinese_headers_and_rows(session, w):
     assert row["试点名称"] == "数字乡村改革试点" and row["文号"] == "国办发〔2023〕12号"
     assert row["涉及区县"] == "万州区、黔江区" and row["状态"] == "已分发"
     assert row["完成时间"] == "2026-12-31" and ws.max_row == 2
+
+
+# --- the acting account ------------------------------------------------------------------------
+
+def test_a_disabled_clerk_cannot_save_or_submit_whatever_the_page_still_shows(session, w):
+    from models import User
+    draft = pilots.create(session, actor=w.clerk, data=good_input(w))
+    session.get(User, w.clerk.id).disabled = True
+    session.commit()
+    before = state(session)
+
+    with pytest.raises(PermissionDenied, match="账号已停用"):
+        pilots.create(session, actor=w.clerk, data=good_input(w, doc_number="国发〔2024〕9号"))
+    with pytest.raises(PermissionDenied, match="账号已停用"):
+        pilots.update(session, actor=w.clerk, pilot_id=draft.id, version=draft.version,
+                      data=good_input(w), uploads=NATIONAL, submit=True)
+
+    assert state(session) == before
+
+
+# --- item: the creating district is always involved ------------------------------------------
+
+def test_department_cannot_remove_the_creating_district_when_confirming(session, w):
+    p = at_department(session, w, districts={w.qianjiang})
+    before = state(session)
+
+    with pytest.raises(ValidationError, match="创建区县“万州区”始终属于涉及区县"):
+        pilots.confirm_and_distribute(session, actor=w.dept_clerk, pilot_id=p.id,
+                                      version=p.version, districts={w.qianjiang})
+
+    assert state(session) == before
+
+
+def test_department_cannot_remove_the_creating_district_in_a_later_correction(session, w):
+    p = distributed(session, w, districts={w.qianjiang})
+    before = state(session)
+
+    with pytest.raises(ValidationError, match="创建区县“万州区”始终属于涉及区县"):
+        pilots.correct(session, actor=w.dept_clerk, pilot_id=p.id, version=p.version,
+                       corrections=good_input(w), districts={w.qianjiang})
+
+    assert state(session) == before
+
+
+# --- item: the duplicate 文号 is told as it is typed; drafts may be incomplete ---------------
+
+def test_duplicate_check_names_district_status_batch_and_the_existing_pilot(session, w):
+    first = pilots.create(session, actor=w.clerk, data=good_input(w, batch="第二批"))
+
+    found = pilots.duplicate_check(session, actor=w.qj_clerk, doc_number="国办发[2023]12 号",
+                                   batch=" 第二批 ")
+
+    assert found.existing_id == first.id and found.can_request
+    assert "已由万州区创建" in found.message and "状态：草稿" in found.message
+    assert "批次：第二批" in found.message
+    assert pilots.duplicate_check(session, actor=w.qj_clerk, doc_number=DOC_OTHER) is None
+    assert pilots.duplicate_check(session, actor=w.clerk, doc_number=DOC,
+                                  batch="第二批", exclude_id=first.id) is None
+
+
+def test_duplicate_check_tells_a_district_it_already_asked_or_is_already_involved(session, w):
+    p = distributed(session, w)
+    req = pilots.request_join(session, actor=w.qj_clerk, pilot_id=p.id)
+
+    asked = pilots.duplicate_check(session, actor=w.qj_clerk, doc_number=DOC)
+    pilots.decide_join(session, actor=w.dept_clerk, request_id=req.id, grant=True)
+    added = pilots.duplicate_check(session, actor=w.qj_clerk, doc_number=DOC)
+    own = pilots.duplicate_check(session, actor=w.clerk, doc_number=DOC)
+
+    assert not asked.can_request and "本区县已申请纳入该试点（待处理）" in asked.note
+    assert not added.can_request and added.note.startswith("本区县已在该试点的涉及区县中")
+    assert not own.can_request and own.note.startswith("该试点已由本区县录入")
+
+
+def test_a_draft_needs_only_name_number_and_department_and_save_names_what_is_missing(
+        session, w):
+    data = pilots.PilotInput(name="数字乡村改革试点", doc_number=DOC, dept_id=w.dept_id)
+
+    p = pilots.create(session, actor=w.clerk, data=data)
+
+    assert p.status == "草稿"
+    assert pilots.missing_for_submit(session, actor=w.clerk, pilot_id=p.id) == [
+        "部署层级", "文件依据", "试点内容及任务", "完成时间", "佐证材料（国家文件）"]
+
+
+def test_submitting_an_unchanged_incomplete_draft_is_refused(session, w):
+    p = pilots.create(session, actor=w.clerk, uploads=NATIONAL, data=pilots.PilotInput(
+        name="数字乡村改革试点", doc_number=DOC, dept_id=w.dept_id))
+    before = state(session)
+
+    with pytest.raises(ValidationError, match="请填写：部署层级、文件依据、试点内容及任务、完成时间"):
+        pilots.act(session, actor=w.clerk, pilot_id=p.id, action=Action.SUBMIT,
+                   version=p.version)
+
+    assert state(session) == before
+
+
+# --- item: 批次 takes part in de-duplication --------------------------------------------------
+
+def test_same_number_in_another_batch_is_a_separate_pilot(session, w):
+    first = pilots.create(session, actor=w.clerk, data=good_input(w, batch="第一批"))
+
+    second = pilots.create(session, actor=w.qj_clerk, data=good_input(w, batch="第二批"))
+
+    assert first.id != second.id and second.batch == "第二批"
+
+
+@pytest.mark.parametrize("spelling", ["第 一 批", "第一批\u200b", " 第一批 ", "第\u3000一批"])
+def test_batch_spelling_variants_are_one_batch_and_the_refusal_names_it(session, w, spelling):
+    pilots.create(session, actor=w.clerk, data=good_input(w, batch="第一批"))
+    before = state(session)
+
+    with pytest.raises(DuplicateDocument, match="批次：第一批"):
+        pilots.create(session, actor=w.qj_clerk, data=good_input(w, batch=spelling))
+
+    assert state(session) == before
+
+
+def test_full_width_batch_digits_are_stored_half_width_so_the_index_agrees(session, w):
+    p = pilots.create(session, actor=w.clerk, data=good_input(w, batch="２０２４年 第２批"))
+
+    assert p.batch == "2024年第2批"
+    with pytest.raises(DuplicateDocument):
+        pilots.create(session, actor=w.qj_clerk, data=good_input(w, batch="2024年第2批"))
+
+
+# --- item: 涉密 material is never stored ------------------------------------------------------
+
+def test_uploads_for_a_secret_pilot_are_refused_and_nothing_is_stored(session, w):
+    before = state(session)
+
+    with pytest.raises(ValidationError, match="涉密试点的文件不得在系统上传"):
+        pilots.create(session, actor=w.clerk, uploads=NATIONAL,
+                      data=good_input(w, is_secret=True, sent_offline=True))
+
+    assert state(session) == before
+    assert not any(path.is_file() for path in config.upload_dir().rglob("*"))
+
+
+def test_ticking_secret_later_removes_stored_evidence_and_audits_which_files(session, w):
+    p = pilots.create(session, actor=w.clerk, data=good_input(w), uploads=NATIONAL)
+    [att] = pilots.evidence(session, actor=w.clerk, pilot_id=p.id)
+    blob = files._blob_path(att.sha256)
+    assert blob.exists()
+
+    p = pilots.update(session, actor=w.clerk, pilot_id=p.id, version=p.version,
+                      data=good_input(w, is_secret=True, sent_offline=True), submit=True)
+
+    assert p.status == "待区县审核"
+    assert pilots.evidence(session, actor=w.clerk, pilot_id=p.id) == []
+    assert not blob.exists()
+    save = session.execute(select(AuditEvent).where(AuditEvent.action == "save")).scalars().one()
+    assert json.loads(save.changes)["佐证材料"] == [["国家文件：国家文件.pdf"], None]
+
+
+def test_secret_pilot_cannot_receive_files_from_the_department_either(session, w):
+    p = pilots.create(session, actor=w.clerk, submit=True,
+                      data=good_input(w, is_secret=True, sent_offline=True))
+    p = pilots.act(session, actor=w.reviewer, pilot_id=p.id, action=Action.APPROVE,
+                   version=p.version)
+    before = state(session)
+
+    with pytest.raises(ValidationError, match="涉密试点的文件不得在系统上传"):
+        pilots.add_evidence(session, actor=w.dept_clerk, pilot_id=p.id, version=p.version,
+                            uploads=NATIONAL)
+    with pytest.raises(ValidationError, match="涉密试点的文件不得在系统上传"):
+        pilots.confirm_and_distribute(session, actor=w.dept_clerk, pilot_id=p.id,
+                                      version=p.version, uploads=NATIONAL)
+
+    assert state(session) == before
+
+
+# --- item: removing a wrongly uploaded file ----------------------------------------------------
+
+def test_clerk_removes_a_wrong_file_from_a_draft_and_the_removal_is_audited(session, w):
+    p = pilots.create(session, actor=w.clerk, data=good_input(w),
+                      uploads=NATIONAL + [Upload(NATIONAL_DOC, "错传的文件.pdf", PDF + b"x")])
+    wrong = pilots.evidence(session, actor=w.clerk, pilot_id=p.id)[1]
+
+    pilots.remove_evidence(session, actor=w.clerk, pilot_id=p.id, attachment_id=wrong.id,
+                           version=p.version)
+
+    names = [a.original_name for a in pilots.evidence(session, actor=w.clerk, pilot_id=p.id)]
+    assert names == ["国家文件.pdf"]
+    event = session.execute(select(AuditEvent).where(AuditEvent.action == "remove_file")
+                            ).scalars().one()
+    assert json.loads(event.changes) == {"佐证材料": [["国家文件：错传的文件.pdf"], None]}
+    assert not files._blob_path(wrong.sha256).exists()
+    assert files._blob_path(pilots.evidence(session, actor=w.clerk, pilot_id=p.id)[0].sha256
+                            ).exists()
+
+
+@pytest.mark.parametrize("who", ["reviewer", "qj_clerk", "dept_clerk", "leader"])
+def test_only_the_owning_clerk_removes_files_from_a_draft(session, w, who):
+    p = pilots.create(session, actor=w.clerk, data=good_input(w), uploads=NATIONAL)
+    [att] = pilots.evidence(session, actor=w.clerk, pilot_id=p.id)
+    before = state(session)
+
+    with pytest.raises(PermissionDenied):
+        pilots.remove_evidence(session, actor=getattr(w, who), pilot_id=p.id,
+                               attachment_id=att.id, version=p.version)
+
+    assert state(session) == before
+
+
+def test_files_cannot_be_removed_once_submitted(session, w):
+    p = submitted(session, w)
+    [att] = pilots.evidence(session, actor=w.clerk, pilot_id=p.id)
+    before = state(session)
+
+    with pytest.raises(ValidationError, match="不能删除佐证材料"):
+        pilots.remove_evidence(session, actor=w.clerk, pilot_id=p.id, attachment_id=att.id,
+                               version=p.version)
+
+    assert state(session) == before
+
+
+def test_department_removes_only_what_it_added_while_confirming(session, w):
+    p = pilots.create(session, actor=w.clerk, submit=True, data=good_input(w),
+                      uploads=[Upload(MUNICIPAL_DOC, "区县上传.pdf", PDF + b"d")] + NATIONAL)
+    p = pilots.act(session, actor=w.reviewer, pilot_id=p.id, action=Action.APPROVE,
+                   version=p.version)
+    pilots.add_evidence(session, actor=w.dept_clerk, pilot_id=p.id, version=p.version,
+                        uploads=[Upload(NATIONAL_DOC, "部门错传.pdf", PDF + b"w")])
+    district_file, _, dept_file = pilots.evidence(session, actor=w.dept_clerk, pilot_id=p.id)
+    assert pilots.removable_evidence(session, actor=w.dept_clerk, pilot_id=p.id) == {dept_file.id}
+    before = state(session)
+
+    with pytest.raises(PermissionDenied, match="只能删除本部门上传的文件"):
+        pilots.remove_evidence(session, actor=w.dept_clerk, pilot_id=p.id,
+                               attachment_id=district_file.id, version=p.version)
+    assert state(session) == before
+    pilots.remove_evidence(session, actor=w.dept_reviewer, pilot_id=p.id,
+                           attachment_id=dept_file.id, version=p.version)
+
+    names = [a.original_name for a in pilots.evidence(session, actor=w.dept_clerk, pilot_id=p.id)]
+    assert names == ["区县上传.pdf", "国家文件.pdf"]
+
+
+# --- item: lengths -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("field, label", [
+    ("name", "试点名称"), ("doc_title", "文件依据"), ("doc_number", "文号"), ("content", "试点内容及任务"),
+    ("batch", "批次"),
+])
+def test_over_long_text_is_refused_with_the_field_label_and_nothing_is_written(
+        session, w, field, label):
+    before = state(session)
+
+    with pytest.raises(ValidationError, match=f"“{label}”最多"):
+        pilots.create(session, actor=w.clerk, data=good_input(w, **{field: "试" * 100_000}))
+
+    assert state(session) == before
+
+
+def test_over_long_file_name_is_refused(session, w):
+    before = state(session)
+
+    with pytest.raises(ValidationError, match="“文件名”最多255个字"):
+        pilots.create(session, actor=w.clerk, data=good_input(w),
+                      uploads=[Upload(NATIONAL_DOC, "文" * 300 + ".pdf", PDF)])
+
+    assert state(session) == before
+
+
+def test_a_legal_200_character_name_submits_and_its_notification_titles_are_shortened(
+        session, w):
+    name = "数" * 198 + "试点"
+
+    p = submitted(session, w, name=name)
+
+    assert p.name == name and p.status == "待区县审核"
+    titles = session.execute(select(Notification.title)).scalars().all()
+    assert titles and all(len(t) <= 200 for t in titles)
+    assert any(t.endswith("…") for t in titles)
+
+
+def test_over_long_rejection_reason_is_refused(session, w):
+    p = submitted(session, w)
+    before = state(session)
+
+    with pytest.raises(ValidationError, match="“意见”最多2000个字"):
+        pilots.act(session, actor=w.reviewer, pilot_id=p.id, action=Action.REJECT,
+                   version=p.version, comment="请" * 2001)
+
+    assert state(session) == before
