@@ -8,7 +8,7 @@ from pages._pilot_form import (
 )
 from services import db, orgs, pilots, settings
 from services.errors import DomainError
-from services.flows import PILOT_FLOW
+from services.pilots import PILOT_FLOW
 from services.guidance import PILOT_ENTRY, PILOT_SCOPE
 from services.review import ACTION_LABELS, Action, last_rejection
 

@@ -8,6 +8,7 @@ from pages._pilot_form import (
     evidence_list, forget_version, form_version, pilot_facts, pilot_form,
 )
 from services import db, orgs, pilots
+from services.pilots import PILOT_FLOW
 from services.review import Action
 
 PAGE = "pages/pilot_review.py"
@@ -49,8 +50,10 @@ with tabs[0]:
             st.warning(f"{names[pilot.org_id]}没有部署该试点的国家文件，请求主管市级部门协助上传："
                        "请在下方“佐证材料：国家文件”处上传（Word 或 PDF）后再确认分发。")
         evidence_list(pilot, actor=user, key=f"r{pilot.id}", version=version)
+        with db.session_scope() as s:
+            confirming = Action.DISTRIBUTE in PILOT_FLOW.available_actions(pilot, user, s)
         corrections = uploads = None
-        if user.is_department:
+        if confirming:
             st.caption("请对照文件仔细核对关键信息，尤其“涉及区县”是否将承接该试点任务的所有区县列举完全"
                        "（不多选、不漏选；创建区县始终包含）；可直接修改后确认分发。")
             corrections, uploads = pilot_form(f"confirm{pilot.id}v{version}", pilot=pilot,
@@ -58,26 +61,20 @@ with tabs[0]:
         else:
             pilot_facts(pilot, dept_name=names[pilot.dept_id], creator=names[pilot.org_id],
                         involved=[names[i] for i in sorted(involved)])
-        reason = ui.reject_reason(f"reason-{pilot.id}")
-        act = dict(pilot_id=pilot.id, version=version)
-        c1, c2, c3, _ = st.columns([1, 1, 1, 2])
-        if user.is_department:
-            if c1.button("确认分发", type="primary", width="stretch"):
-                forget_version("confirm", pilot)
-                ui.perform(pilots.confirm_and_distribute, "已确认分发，推进任务已推送到涉及区县",
-                           corrections=corrections, districts=corrections.districts,
-                           uploads=uploads, **act)
-            if uploads and c3.button("仅上传文件", width="stretch"):
-                ui.perform(pilots.add_evidence, "文件已上传，核对无误后请确认分发",
-                           uploads=uploads, **act)
-        elif c1.button("通过", type="primary", width="stretch"):
-            forget_version("confirm", pilot)
-            ui.perform(pilots.act, "已通过，已提交主管市级部门确认", action=Action.APPROVE, **act)
-        if c2.button("驳回", width="stretch"):
-            forget_version("confirm", pilot)
-            ui.perform(pilots.act, "已驳回，退回区县录入员修改", action=Action.REJECT,
-                       comment=reason, **act)
-        ui.history("pilot", pilot.id)
+
+        def distribute(_comment: str) -> None:
+            ui.perform(pilots.confirm_and_distribute, "已确认分发，推进任务已推送到涉及区县",
+                       pilot_id=pilot.id, version=version, corrections=corrections,
+                       districts=corrections.districts, uploads=uploads)
+
+        ui.review_panel(PILOT_FLOW, pilot, user, version=version,
+                        before_action=lambda: forget_version("confirm", pilot),
+                        handlers={Action.DISTRIBUTE: distribute},
+                        success={Action.APPROVE: "已通过，已提交主管市级部门确认",
+                                 Action.REJECT: "已驳回，退回区县录入员修改"})
+        if confirming and uploads and st.button("仅上传文件", key=f"upload-only-{pilot.id}"):
+            ui.perform(pilots.add_evidence, "文件已上传，核对无误后请确认分发",
+                       pilot_id=pilot.id, version=version, uploads=uploads)
 
 if user.is_department:
     with tabs[1]:

@@ -16,18 +16,20 @@ from models import (
     Attachment, AuditEvent, JoinRequest, Org, OrgKind, Pilot, PilotDistrict, ProgressRevision,
     ProgressTask, Role, User, utcnow,
 )
-from services import docnumbers, files, limits, notifications
+from services import docnumbers, files, limits, notifications, records, registry
 from services.clock import LOCAL_TZ
 from services.db import transactional
 from services.errors import (
     CONFLICT_MESSAGE, Conflict, DuplicateDocument, PermissionDenied, ValidationError,
 )
 from services.flows import (
-    CANCELLED, FLOWS_BY_MODULE, PILOT_DEPT_CONFIRM, PILOT_DISTRIBUTED, PILOT_DISTRICT_REVIEW,
-    PILOT_FLOW,
+    CANCELLED, DEPT_STAFF, DISTRICT_REVIEWER, INTERNAL, PILOT_DEPT_CONFIRM, PILOT_DISTRIBUTED,
+    PILOT_DISTRICT_REVIEW, SECTION, clerk_editing,
 )
 from services.identity import CurrentUser, require_active
-from services.review import DRAFT, RETURNED, Action, diff, rejection_rates
+from services.review import (
+    DRAFT, RETURNED, Action, Flow, PageSpec, Todo, Transition, diff, rejection_rates,
+)
 
 DEPLOY_LEVELS = ["党中央国务院", "中办国办", "中央和国家有关部委（含司局级）", "全国人大常委会授权"]
 SCOPE_DISTRICT = "国家文件明确区县"
@@ -296,11 +298,7 @@ def _readable(actor: CurrentUser):
 
 def get(session: Session, *, actor: CurrentUser, pilot_id: int) -> Pilot:
     """The pilot, if `actor` may read it."""
-    pilot = session.execute(select(Pilot).where(Pilot.id == pilot_id, _readable(actor))
-                            ).scalars().first()
-    if pilot is None:
-        raise PermissionDenied("该试点不存在或您无权查看")
-    return pilot
+    return records.get(session, flow=PILOT_FLOW, actor=actor, record_id=pilot_id)
 
 
 def district_ids(session: Session, pilot_id: int) -> set[int]:
@@ -611,20 +609,8 @@ def act(session: Session, *, actor: CurrentUser, pilot_id: int, action: Action, 
     if action is Action.DISTRIBUTE:
         raise ValidationError("确认分发请使用“确认分发”功能")
     limits.check_text("意见", comment, limits.max_length(AuditEvent, "comment"))
-    if action is Action.SUBMIT:
-        PILOT_FLOW.check(action, pilot, actor, version)
-        if missing := _field_gaps({k: getattr(pilot, k) for k in
-                                   ("deploy_level", "doc_title", "content", "due_date")}):
-            raise ValidationError(f"请填写：{'、'.join(missing)}")
-        _check_evidence(session, pilot)
-    pilot = PILOT_FLOW.apply(session, record_id=pilot.id, action=action, actor=actor,
-                             version=version, comment=comment, commit=False)
-    if pilot.status == PILOT_DEPT_CONFIRM:
-        _announce_held_requests(session, pilot)
-    elif pilot.status == CANCELLED:
-        _void_requests(session, pilot)
-    session.commit()
-    return pilot
+    return records.act(session, flow=PILOT_FLOW, actor=actor, record_id=pilot.id,
+                       action=action, version=version, comment=comment)
 
 
 @_race_safe
@@ -1061,12 +1047,12 @@ def rejection_summary(session: Session, *, actor: CurrentUser, year: int | None 
              if own is None or r["org_id"] == own]
     names = _district_names(session)
     order: dict[tuple[str, str], int] = {}  # modules as declared, stages in flow order
-    for m, flow in enumerate(FLOWS_BY_MODULE.values()):
+    for m, flow in enumerate(registry.flows()):
         for n, t in enumerate(flow.transitions):
             order.setdefault((flow.module, t.source), m * 100 + n)
     rates.sort(key=lambda r: (r["org_id"], order.get((r["module"], r["stage"]), 10_000)))
     return [{"区县": names.get(r["org_id"], ""),
-             "模块": FLOWS_BY_MODULE[r["module"]].label if r["module"] in FLOWS_BY_MODULE
+             "模块": registry.get(r["module"]).label if registry.get(r["module"])
              else r["module"],
              "环节": r["stage"], "提交至该环节次数": r["submissions"], "驳回次数": r["rejections"],
              "驳回率": f"{r['rate']:.1%}"}
@@ -1082,3 +1068,74 @@ def export(session: Session, *, actor: CurrentUser, **filters) -> bytes:
     from services.exports import to_xlsx
     return to_xlsx(search(session, actor=actor, **filters), headers=EXPORT_HEADERS,
                    sheet="试点项目清单")
+
+
+# --- the module's declaration ------------------------------------------------------------------
+
+def _submittable(session: Session, pilot: Pilot, _actor: CurrentUser) -> str | None:
+    """保存并上报 needs every field and the evidence (or the offline / department route)."""
+    if missing := _field_gaps({k: getattr(pilot, k) for k in
+                               ("deploy_level", "doc_title", "content", "due_date")}):
+        return f"请填写：{'、'.join(missing)}"
+    gaps = _evidence_gaps(session, pilot)
+    return gaps[0][1] if gaps else None
+
+
+def _arrived_at_department(session: Session, pilot: Pilot, _actor: CurrentUser) -> None:
+    _announce_held_requests(session, pilot)
+
+
+def _cancelled(session: Session, pilot: Pilot, _actor: CurrentUser) -> None:
+    _void_requests(session, pilot)
+
+
+def _involved_district_clerks(session: Session, pilot: Pilot, target: str) -> list[int]:
+    """On 确认分发 every involved district's clerks get the pushed progress task."""
+    if target != PILOT_DISTRIBUTED:
+        return []
+    return _clerks(session, district_ids(session, pilot.id))
+
+
+def _workbench(session: Session, actor: CurrentUser) -> list[Todo]:
+    """The department's join requests, and pilots waiting for it to upload the national
+    document (shown with that status instead of a plain 待市级部门确认)."""
+    lines = [Todo(kind="待我审核", module=PILOT_FLOW.module, module_label=PILOT_FLOW.label,
+                  record_id=row["id"], title=row["试点名称"], status="待上传国家文件",
+                  org_name=row["创建区县"], updated_at=row["更新时间"], version=row["version"],
+                  page="pages/pilot_review.py", open_key=PILOT_FLOW.open_key)
+             for row in awaiting_national_document(session, actor=actor)]
+    lines += [Todo(kind="待我审核", module="join", module_label="申请纳入涉及区县",
+                   record_id=req["id"], title=req["试点名称"], status="待处理",
+                   org_name=req["申请区县"], updated_at=req["申请时间"],
+                   page="pages/pilot_review.py", open_key="open_join")
+              for req in pending_join_requests(session, actor=actor)]
+    return lines
+
+
+PILOT_FLOW = registry.register(Flow(
+    module="pilot",
+    label="试点项目",
+    model=Pilot,
+    labels=FIELD_LABELS,
+    hidden=INTERNAL,
+    event_labels={"add_district": "增加涉及区县", "remove_file": "删除佐证材料",
+                  "add_file": "上传佐证材料", "correct": "更正", "request_join": "申请纳入涉及区县",
+                  "decline_join": "不同意纳入"},
+    section=SECTION,
+    pages=(PageSpec("pages/pilot_entry.py", "试点项目录入", "edit"),
+           PageSpec("pages/pilot_review.py", "试点项目审核", "review"),
+           PageSpec("pages/pilot_list.py", "试点项目清单", "all")),
+    open_key="open_pilot",
+    readable=_readable,
+    workbench=_workbench,
+    extra_recipients=_involved_district_clerks,
+    transitions=[t if t.action != Action.CANCEL else Transition(
+                     t.source, t.action, t.target, t.actor, on_enter=(_cancelled,))
+                 for t in clerk_editing(cancel=True, submit_conditions=(_submittable,))] + [
+        Transition(PILOT_DISTRICT_REVIEW, Action.APPROVE, PILOT_DEPT_CONFIRM, DISTRICT_REVIEWER,
+                   on_enter=(_arrived_at_department,)),
+        Transition(PILOT_DISTRICT_REVIEW, Action.REJECT, RETURNED, DISTRICT_REVIEWER),
+        Transition(PILOT_DEPT_CONFIRM, Action.DISTRIBUTE, PILOT_DISTRIBUTED, DEPT_STAFF),
+        Transition(PILOT_DEPT_CONFIRM, Action.REJECT, RETURNED, DEPT_STAFF),
+    ],
+))

@@ -8,7 +8,7 @@ import importlib
 
 from services.review import Flow
 
-MODULES = ("services.flows", "services.progress", "services.brand")
+MODULES = ("services.pilots", "services.progress", "services.brand")
 
 _flows: dict[str, Flow] = {}
 _loaded = False

@@ -2,8 +2,8 @@
 from sqlalchemy import or_, select
 from sqlmodel import Session
 
-from models import AuditEvent, Org, Role
-from services import pilots, registry
+from models import AuditEvent, Org
+from services import registry
 from services.identity import CurrentUser
 from services.review import DRAFT, RETURNED, Action, Todo
 
@@ -43,20 +43,11 @@ def todos(session: Session, *, actor: CurrentUser, limit: int = 200) -> list[Tod
                               page=page.path if page else "", open_key=flow.open_key))
         if flow.workbench is not None:
             items.extend(flow.workbench(session, actor))
-    if actor.is_department and actor.has(Role.CLERK, Role.REVIEWER):
-        # A district asked the department to upload the national document: the pilot's
-        # confirmation entry says so instead of a plain "待市级部门确认".
-        for row in pilots.awaiting_national_document(session, actor=actor):
-            items = [t for t in items if (t.module, t.record_id) != ("pilot", row["id"])]
-            items.append(Todo(kind="待我审核", module="pilot", module_label="试点项目",
-                              record_id=row["id"], title=row["试点名称"], status="待上传国家文件",
-                              org_name=row["创建区县"], updated_at=row["更新时间"],
-                              version=row["version"]))
-        for req in pilots.pending_join_requests(session, actor=actor):
-            items.append(Todo(kind="待我审核", module="join", module_label="申请纳入涉及区县",
-                              record_id=req["id"], title=req["试点名称"], status="待处理",
-                              org_name=req["申请区县"], updated_at=req["申请时间"],
-                              page="pages/pilot_review.py", open_key="open_join"))
+    # A module's own line replaces its generic one for the same record (e.g. 待上传国家文件).
+    seen: dict[tuple[str, int], Todo] = {}
+    for item in items:
+        seen[(item.module, item.record_id)] = item
+    items = list(seen.values())
     order = {RETURNED: 0, "待我审核": 1, "推进任务": 2, DRAFT: 3}
     items.sort(key=lambda t: (order.get(t.kind, 3), -t.updated_at.timestamp()))
     return items

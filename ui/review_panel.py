@@ -41,11 +41,14 @@ def comparison(diff: dict) -> None:
 
 def review_panel(flow: Flow, record: Any, user: CurrentUser, *,
                  handlers: dict[str, Callable[[str], None]] | None = None,
-                 success: dict[str, str] | None = None, note: str = "") -> None:
+                 success: dict[str, str] | None = None, note: str = "",
+                 version: int | None = None,
+                 before_action: Callable[[], None] | None = None) -> None:
     """The buttons come from `flow.available_actions` (owner steps such as 保存 are the entry
     page's); a step may be handled by the page (e.g. 确认分发 with corrections) via `handlers`,
-    otherwise `services.records.act` takes it. Pages hold no rule: what is shown is what the
-    engine allows, and the service checks again."""
+    otherwise `services.records.act` takes it. `version` is the one the page's form was opened
+    at (default: the record's), so a stale page gets the conflict message. Pages hold no rule:
+    what is shown is what the engine allows, and the service checks again."""
     handlers = handlers or {}
     with db.session_scope() as session:
         actions = [a for a in flow.available_actions(record, user, session)
@@ -69,10 +72,13 @@ def review_panel(flow: Flow, record: Any, user: CurrentUser, *,
             primary = t.action in (Action.APPROVE, Action.DISTRIBUTE)
             if column.button(label, key=f"{key}-{t.action}", width="stretch",
                              type="primary" if primary else "secondary"):
+                if before_action is not None:
+                    before_action()
                 if t.action in handlers:
                     handlers[t.action](comment)
                 else:
                     done = (success or {}).get(t.action) or f"已{label}"
                     perform(records.act, done, flow=flow, record_id=record.id,
-                            action=t.action, version=record.version, comment=comment)
+                            action=t.action, comment=comment,
+                            version=record.version if version is None else version)
     history(flow.module, record.id)

@@ -99,6 +99,7 @@ def test_save_keeps_an_incomplete_draft_and_names_what_is_still_missing(app_db):
 def test_clerk_removes_a_wrongly_uploaded_file_from_a_draft(app_db):
     from services.pilots import NATIONAL_DOC, Upload
     from tests.services.test_files import PDF
+    from ui.widgets import literal
     with db.session_scope() as s:
         clerk = _user(s, "13800000101")
         data = pilots.PilotInput(name="数字乡村改革试点", doc_number=DOC, dept_id=_dept_id(s))
@@ -111,7 +112,7 @@ def test_clerk_removes_a_wrongly_uploaded_file_from_a_draft(app_db):
     at.button(key=f"p{p.id}-rm-{wrong.id}").click().run()
 
     assert not at.exception
-    assert any("已删除“错传.pdf”" in m.value for m in at.success)
+    assert any(literal("已删除“错传.pdf”") in m.value for m in at.success)
     with db.session_scope() as s:
         names = [a.original_name for a in pilots.evidence(s, actor=clerk, pilot_id=p.id)]
     assert names == ["国家文件.pdf"]

@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from models import Role, User
 from services import db
-from services.flows import PILOT_FLOW
+from services.pilots import PILOT_FLOW
 from services.review import Action
 from tests.factories import make_pilot, make_user
 from tests.pages.conftest import logged_in

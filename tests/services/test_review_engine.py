@@ -8,7 +8,7 @@ from sqlmodel import Session
 from models import AuditEvent, Notification, Pilot, Role
 from services import review, workbench
 from services.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationError
-from services.flows import PILOT_FLOW
+from services.pilots import PILOT_FLOW
 from services.review import Action
 from tests.factories import make_pilot, make_user
 

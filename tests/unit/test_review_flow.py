@@ -5,7 +5,7 @@ import pytest
 
 from models import OrgKind, Role
 from services.brand import BRAND_FLOW
-from services.flows import PILOT_FLOW
+from services.pilots import PILOT_FLOW
 from services.progress import PROGRESS_FLOW
 from services import registry
 from services.identity import CurrentUser
