@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Callable, Iterable
 
-from sqlalchemy import and_, false, func, select
+from sqlalchemy import false, func, select
 from sqlmodel import Session
 
 from models import (

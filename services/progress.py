@@ -20,7 +20,7 @@ from services.flows import (
 from services.identity import CurrentUser, require_active
 from services.registry import register
 from services.review import DRAFT, RETURNED, Action, Flow, PageSpec, Todo, Transition
-from services.revisions import Revisioned, text_of
+from services.revisions import Revisioned
 
 IN_PROGRESS, COMPLETED = "推进中", "已完成"
 PROGRESS_STATUSES = [IN_PROGRESS, COMPLETED]

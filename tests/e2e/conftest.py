@@ -82,6 +82,37 @@ def login(page, url: str, phone: str, password: str) -> None:
         settle(page)
 
 
+PASSWORD = "Passw0rd1"  # the demo users' password on `server_with_passwords`
+
+
+def sign_in(page, url: str, phone: str, password: str = PASSWORD) -> None:
+    """Log in and wait for 业务工作台, as a person would; tried once more if the click was lost."""
+    for _ in range(2):
+        login(page, url, phone, password)
+        try:
+            page.get_by_role("heading", name="业务工作台").first.wait_for(timeout=10000)
+            return
+        except Exception:
+            continue
+    raise AssertionError(f"{phone} 未能登录")
+
+
+def logout(page) -> None:
+    page.get_by_role("button", name="退出登录").click()
+    settle(page)
+
+
+def choose(page, label: str, option: str) -> None:
+    page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    settle(page)
+
+
+def fill(page, label: str, value: str) -> None:
+    page.get_by_label(label, exact=True).fill(value)
+    settle(page)
+
+
 def open_page(page, title: str) -> None:
     """Click a menu entry and wait for its page; a click that lands during the rerun the
     login cookie triggers can be lost, so it is repeated once."""

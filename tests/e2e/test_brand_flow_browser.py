@@ -5,42 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import login, open_page, settle
+from tests.e2e.conftest import (
+    choose, fill, logout, open_page, settle, sign_in,
+)
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "Passw0rd1"
 REASON = "佐证材料不能印证全市推广，请补充新闻报道"
-
-
-def choose(page, label: str, option: str) -> None:
-    page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
-    page.get_by_role("option", name=option, exact=True).click()
-    settle(page)
-
-
-def fill(page, label: str, value: str) -> None:
-    page.get_by_label(label, exact=True).fill(value)
-    settle(page)
-
-
-def logout(page) -> None:
-    page.get_by_role("button", name="退出登录").click()
-    settle(page)
-
-
-def sign_in(page, url: str, phone: str) -> None:
-    """Log in and wait for 业务工作台; a 登录 click dropped by the cookie component's own rerun
-    (see STACK-NOTES) is tried again, as a person would."""
-    login(page, url, phone, PASSWORD)
-    workbench = page.get_by_role("heading", name="业务工作台").first
-    try:
-        workbench.wait_for(timeout=10000)
-    except Exception:
-        page.goto(url)
-        settle(page)
-        if page.get_by_label("手机号").count():
-            login(page, url, phone, PASSWORD)
-        workbench.wait_for()
 
 
 def shots_dir(tmp_path) -> Path:

@@ -4,35 +4,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from tests.e2e.conftest import login, open_page, server_data_dirs, settle
+from tests.e2e.conftest import (
+    PASSWORD, choose, fill, logout, open_page, server_data_dirs, settle, sign_in,
+)
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "Passw0rd1"
-
-
-def choose(page, label: str, option: str) -> None:
-    page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
-    page.get_by_role("option", name=option, exact=True).click()
-    settle(page)
-
-
-def fill(page, label: str, value: str) -> None:
-    page.get_by_label(label, exact=True).fill(value)
-    settle(page)
-
-
-def sign_in(page, url: str, phone: str) -> None:
-    """Log in; once more if the 登录 click landed in the login cookie's own rerun and was lost."""
-    for _ in range(2):
-        login(page, url, phone, PASSWORD)
-        if page.get_by_role("button", name="退出登录").count():
-            return
-    raise AssertionError(f"{phone} 未能登录")
-
-
-def logout(page) -> None:
-    page.get_by_role("button", name="退出登录").click()
-    settle(page)
 
 
 def test_pilot_goes_from_district_clerk_to_distribution_and_reaches_qianjiang(

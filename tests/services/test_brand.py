@@ -7,15 +7,15 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from models import Attachment, AuditEvent, BrandEntry, Setting
-from services import brand, clock, files, history, records, workbench
+from models import AuditEvent, BrandEntry, Setting
+from services import brand, clock, history, records, workbench
 from services.brand import BUSINESS_COMMENDATION, REFORM_COMMENDATION, Filters
 from services.errors import (
     Conflict, PermissionDenied, TransitionNotAllowed, ValidationError,
 )
 from services.review import DRAFT, RETURNED, Action
 from tests.services.brand_helpers import (
-    AWARDED, JPG, PDF, PNG, act, at_office, cast, evidence, good_input, snapshot, submitted,
+    JPG, PDF, PNG, act, at_office, cast, evidence, good_input, snapshot, submitted,
     summary,
 )
 

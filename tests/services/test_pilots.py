@@ -2,11 +2,9 @@
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from models import (
-    AuditEvent, JoinRequest, Notification, Pilot, PilotDistrict, ProgressTask,
-)
+from models import AuditEvent, Notification, Pilot, ProgressTask
 from services import config, files, pilots, workbench
 from services.errors import (
     Conflict, DuplicateDocument, PermissionDenied, TransitionNotAllowed, ValidationError,
