@@ -64,8 +64,7 @@ with mine_tab:
     status = st.selectbox("状态", [None] + pilots.STATUSES, key="mine-status",
                           format_func=lambda v: "全部" if v is None else v)
     with db.session_scope() as s:
-        rows = [r for r in pilots.search(s, actor=user, status=status)
-                if r["创建区县"] == user.org_name]
+        rows = pilots.search(s, actor=user, status=status, own=True)
     ui.table(rows)
     ui.excel_button(rows, filename="本区县试点项目.xlsx", key="mine-xlsx")
     choices = {r["id"]: f"{r['试点名称']}（{r['文号']}，{r['状态']}）" for r in rows}

@@ -3,8 +3,7 @@ import streamlit as st
 
 import ui
 from pages._progress_parts import revision_view
-from models import Pilot
-from services import db, orgs, progress
+from services import db, orgs, pilots, progress
 from services.progress import PROGRESS_FLOW
 from services.review import Action
 
@@ -34,7 +33,7 @@ if rev is None:
 with db.session_scope() as s:
     achievements = progress.achievements_of(s, rev.id)
     diff = progress.compare(s, actor=user, revision_id=rev.id)
-    pilot = s.get(Pilot, rev.pilot_id)
+    pilot = pilots.get(s, actor=user, pilot_id=rev.pilot_id)
 
 st.text(f"试点：{pilot.name}（{pilot.doc_number}）　区县：{org_names[rev.org_id]}")
 left, right = st.columns([3, 2])

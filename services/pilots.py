@@ -309,8 +309,9 @@ def district_ids(session: Session, pilot_id: int) -> set[int]:
 
 def search(session: Session, *, actor: CurrentUser, district_id: int | None = None,
            dept_id: int | None = None, status: str | None = None,
-           year: int | None = None, limit: int = 5000) -> list[dict]:
-    """The pilot list (filters: district, department, status, year), newest first."""
+           year: int | None = None, own: bool = False, limit: int = 5000) -> list[dict]:
+    """The pilot list (filters: district, department, status, year; `own`: only those the
+    actor's org created), newest first."""
     dept = Org.__table__.alias("dept")
     query = (select(Pilot, Org.name, dept.c.name)
              .join(Org, Org.id == Pilot.org_id).join(dept, dept.c.id == Pilot.dept_id)
@@ -318,6 +319,8 @@ def search(session: Session, *, actor: CurrentUser, district_id: int | None = No
     if district_id:
         query = query.where(or_(Pilot.org_id == district_id, Pilot.id.in_(
             select(PilotDistrict.pilot_id).where(PilotDistrict.org_id == district_id))))
+    if own:
+        query = query.where(Pilot.org_id == actor.org_id)
     if dept_id:
         query = query.where(Pilot.dept_id == dept_id)
     if status:

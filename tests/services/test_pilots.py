@@ -643,3 +643,16 @@ def test_over_long_rejection_reason_is_refused(session, w):
                    version=p.version, comment="请" * 2001)
 
     assert state(session) == before
+
+
+def test_own_filter_lists_only_pilots_the_actors_district_created(session):
+    from tests.factories import make_pilot, make_user
+    from models import Role
+    wanzhou = make_user(session, org="万州区", role=Role.CLERK)
+    qianjiang = make_user(session, org="黔江区", role=Role.CLERK)
+    mine = make_pilot(session, creator=wanzhou)
+    make_pilot(session, creator=qianjiang)
+
+    rows = pilots.search(session, actor=wanzhou, own=True)
+
+    assert [r["id"] for r in rows] == [mine.id]
