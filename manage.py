@@ -129,6 +129,9 @@ def backup(args) -> None:
     except backups.BackupError as exc:
         _fail(str(exc))
     print(f"备份已写入：{result.path}")
+    if missing := result.manifest["missing_uploads"]:
+        print(f"注意：数据库记录的 {len(missing)} 个上传文件在上传目录中不存在（{missing[0]} 等）",
+              file=sys.stderr)
     print("各表行数：" + "，".join(f"{t} {n}" for t, n in result.manifest["tables"].items()))
 
 
@@ -141,7 +144,8 @@ def restore(args) -> None:
     except backups.BackupError as exc:
         _fail(str(exc))
     print(f"已恢复 {args.file}（备份时间 {manifest['created_at']}，"
-          f"{sum(manifest['tables'].values())} 行数据、{len(manifest['uploads'])} 个上传文件）。"
+          f"{sum(manifest['tables'].values())} 行数据、"
+          f"{len(backups.upload_members(manifest))} 个上传文件）。"
           "启动服务（python manage.py run）时会自动执行数据库迁移。")
 
 
