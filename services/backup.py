@@ -461,7 +461,7 @@ def restore(archive: Path, *, progress: Progress | None = None, url: str | None 
             db_path.parent.mkdir(parents=True, exist_ok=True)
             for suffix in ("-wal", "-shm"):
                 Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-            os.replace(dump, db_path)
+            shutil.move(str(dump), db_path)  # the database may live outside the data dir
         else:
             _pg_restore(url, dump, manifest)
             engine = make_engine(url)
