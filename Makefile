@@ -1,28 +1,40 @@
+# A thin wrapper: every step lives in manage.py, so hosts without make run the same commands
+# (`python manage.py run`, `python manage.py test`, …; see README 运维).
 PYTHON ?= python3
-VENV := .venv
-BIN := $(VENV)/bin
-PORT ?= 8501
 
-.PHONY: install run test test-services bench clean
+.PHONY: install init run test test-services backup restore bundle bench load clean
 
-$(BIN)/.installed: requirements.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements.txt
-	touch $@
+install:
+	$(PYTHON) manage.py install
 
-install: $(BIN)/.installed
+init:
+	$(PYTHON) manage.py init
 
-run: install
-	$(BIN)/python manage.py init
-	$(BIN)/streamlit run Home.py --server.port $(PORT) --server.headless true \
-		--browser.gatherUsageStats false --server.fileWatcherType none
+run:
+	$(PYTHON) manage.py run $(if $(PORT),--port $(PORT))
 
-test: install
-	$(BIN)/python -m pytest -q
+test:
+	$(PYTHON) manage.py test
 
-bench: install
-	$(BIN)/python benchmarks/run.py
+test-services:
+	$(PYTHON) manage.py test tests/unit tests/services
+
+# make backup [OUT=file-or-dir]
+backup:
+	$(PYTHON) manage.py backup $(OUT)
+
+# make restore FILE=data/backups/reform-backup-….tar.gz
+restore:
+	$(PYTHON) manage.py restore $(FILE)
+
+bundle:
+	$(PYTHON) manage.py bundle
+
+bench:
+	$(PYTHON) manage.py bench
+
+load:
+	$(PYTHON) manage.py load
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf .venv .pytest_cache dist

@@ -1,0 +1,210 @@
+"""Backup and restore (SPEC §10): archive, checksums, restore into an empty site only."""
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import threading
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from services import backup, db
+from services.config import ROOT
+from tests.ops.helpers import populate
+from tests.ops.test_upgrade import db_head
+
+
+def _archive_members(path) -> dict[str, bytes]:
+    with tarfile.open(path, "r:gz") as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar if m.isfile()}
+
+
+def _rewrite(path, members: dict[str, bytes]) -> None:
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+
+def test_backup_then_restore_into_a_fresh_site_gives_every_row_and_every_file_back(
+        new_site, monkeypatch, tmp_path):
+    source = new_site()
+    source.activate(monkeypatch)
+    populate(source.url)
+    shown = io.StringIO()
+
+    result = backup.create(destination=tmp_path / "out", progress=backup.TextProgress(shown))
+    target = new_site()
+    target.activate(monkeypatch)
+    manifest = backup.restore(result.path)
+
+    assert target.tables() == source.tables()
+    assert target.files() == source.files() and len(source.files()) == 2
+    assert manifest["tables"] == {name: len(rows) for name, rows in source.tables().items()}
+    assert manifest["tables"]["achievement"] == 2 and manifest["missing_uploads"] == []
+    assert result.path.parent == tmp_path / "out" and result.path.name.endswith(".tar.gz")
+    assert "备份上传文件 [##############################] 2/2" in shown.getvalue()
+
+
+def test_manifest_holds_the_checksum_and_size_of_every_member(new_site, monkeypatch, tmp_path):
+    import hashlib
+    source = new_site()
+    source.activate(monkeypatch)
+    populate(source.url)
+
+    result = backup.create(destination=tmp_path / "b.tar.gz")
+
+    members = _archive_members(result.path)
+    manifest = json.loads(members.pop("manifest.json"))
+    assert set(members) == set(manifest["members"])
+    for name, data in members.items():
+        assert manifest["members"][name] == {"sha256": hashlib.sha256(data).hexdigest(),
+                                             "size": len(data)}
+    assert manifest["dialect"] in ("sqlite", "postgresql")
+    assert manifest["alembic_revision"] == db_head()
+
+
+def test_archive_with_a_flipped_byte_in_a_member_is_refused_and_nothing_is_written(
+        new_site, monkeypatch, tmp_path):
+    source = new_site()
+    source.activate(monkeypatch)
+    populate(source.url)
+    path = backup.create(destination=tmp_path / "b.tar.gz").path
+    members = _archive_members(path)
+    upload = next(n for n in members if n.startswith("uploads/"))
+    data = bytearray(members[upload])
+    data[len(data) // 2] ^= 0x01
+    members[upload] = bytes(data)
+    _rewrite(path, members)
+    target = new_site()
+    target.activate(monkeypatch)
+
+    with pytest.raises(backup.BackupError, match="校验和不符"):
+        backup.restore(path)
+
+    assert target.tables() == {} and target.files() == {}
+    assert [p.name for p in target.data_dir.iterdir() if p.name != "uploads"] in ([], ["reform.db"])
+
+
+def test_archive_whose_compressed_bytes_are_damaged_is_refused_and_nothing_is_written(
+        new_site, monkeypatch, tmp_path):
+    source = new_site()
+    source.activate(monkeypatch)
+    populate(source.url)
+    path = backup.create(destination=tmp_path / "b.tar.gz").path
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    target = new_site()
+    target.activate(monkeypatch)
+
+    with pytest.raises(backup.BackupError):
+        backup.restore(path)
+
+    assert target.tables() == {} and target.files() == {}
+
+
+def test_restore_refuses_a_site_that_already_has_data_and_changes_nothing(
+        new_site, monkeypatch, tmp_path):
+    source = new_site()
+    source.activate(monkeypatch)
+    populate(source.url)
+    path = backup.create(destination=tmp_path / "b.tar.gz").path
+    busy = new_site()
+    busy.activate(monkeypatch)
+    db.migrate(busy.url)
+    before = busy.tables()
+
+    with pytest.raises(backup.BackupError, match="只能恢复到空"):
+        backup.restore(path)
+
+    assert busy.tables() == before and busy.files() == {}
+
+
+def test_restore_refuses_a_data_dir_that_already_has_uploads(new_site, monkeypatch, tmp_path):
+    source = new_site()
+    source.activate(monkeypatch)
+    populate(source.url)
+    path = backup.create(destination=tmp_path / "b.tar.gz").path
+    target = new_site()
+    target.activate(monkeypatch)
+    (target.data_dir / "uploads" / "ab").mkdir(parents=True)
+    (target.data_dir / "uploads" / "ab" / "abc").write_bytes(b"left over")
+
+    with pytest.raises(backup.BackupError, match="上传目录"):
+        backup.restore(path)
+
+    assert target.tables() == {} and target.files() == {"ab/abc": b"left over"}
+
+
+def test_backup_taken_while_another_thread_writes_matches_its_manifest(
+        new_site, monkeypatch, tmp_path):
+    source = new_site()
+    source.activate(monkeypatch)
+    populate(source.url)
+    engine = create_engine(source.url, connect_args={"timeout": 30}
+                           if source.url.startswith("sqlite") else {})
+    written, stop, started = [0], threading.Event(), threading.Event()
+
+    def writer():
+        # Each transaction adds one notification and one setting: a consistent copy has
+        # exactly as many of one as of the other.
+        while not stop.is_set():
+            with engine.begin() as conn:
+                n = written[0]
+                conn.execute(text("INSERT INTO notification (user_id, title, body, record_type, "
+                                  "is_read, created_at) VALUES (1, :t, '', 'load', false, "
+                                  "CURRENT_TIMESTAMP)"), {"t": f"写入{n}"})
+                conn.execute(text("INSERT INTO setting (key, value) VALUES (:k, 'x')"),
+                             {"k": f"load-{n}"})
+            written[0] += 1
+            if written[0] >= 5:
+                started.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    started.wait(30)
+    try:
+        result = backup.create(destination=tmp_path / "b.tar.gz")
+        during = written[0]
+        stop.wait(0.5)
+    finally:
+        stop.set()
+        thread.join(30)
+        engine.dispose()
+    target = new_site()
+    target.activate(monkeypatch)
+    backup.restore(result.path)
+
+    restored = target.tables()
+    assert {t: len(rows) for t, rows in restored.items()} == result.manifest["tables"]
+    loads = [r for r in restored["notification"] if "'load'" in r]
+    keys = [r for r in restored["setting"] if r[0].startswith("'load-")]
+    assert 5 <= len(loads) == len(keys) <= written[0]
+    assert during >= 5
+
+
+def test_backup_and_restore_commands_work_from_the_command_line(tmp_path):
+    source, target = tmp_path / "src", tmp_path / "dst"
+    env = {**os.environ, "REFORM_DATA_DIR": str(source)}
+    env.pop("DATABASE_URL", None)
+    python = sys.executable
+    subprocess.run([python, "manage.py", "init"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+
+    made = subprocess.run([python, "manage.py", "backup"], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    archive = next((source / "backups").glob("reform-backup-*.tar.gz"))
+    env["REFORM_DATA_DIR"] = str(target)
+    restored = subprocess.run([python, "manage.py", "restore", str(archive)], cwd=ROOT, env=env,
+                              capture_output=True, text=True)
+    again = subprocess.run([python, "manage.py", "restore", str(archive)], cwd=ROOT, env=env,
+                           capture_output=True, text=True)
+
+    assert made.returncode == 0 and "备份已写入" in made.stdout and "导出数据库 [" in made.stderr
+    assert restored.returncode == 0 and "已恢复" in restored.stdout
+    assert again.returncode == 1 and "只能恢复到空的数据目录" in again.stderr
+    assert (target / "reform.db").read_bytes()[:16] == b"SQLite format 3\x00"
