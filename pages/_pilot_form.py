@@ -75,7 +75,7 @@ def pilot_form(key: str, *, actor: CurrentUser, pilot: Pilot | None, districts: 
     if secret:
         with db.session_scope() as s:
             contact = settings.get(s, "pilot_module_admin")
-        st.info(f"涉密文件请勿上传。请通过电子政务内网邮箱分别报送{contact}和主管市级部门，"
+        st.info(f"涉密文件请勿上传。请通过电子政务内网邮箱分别报送{ui.literal(contact)}和主管市级部门，"
                 "报送后勾选下方确认。已上传的文件将在保存时从系统中删除。")
         sent_offline = st.checkbox("已通过电子政务内网邮箱线下报送", key=f"{key}-offline",
                                    value=p.sent_offline if p else False)

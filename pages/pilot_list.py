@@ -15,6 +15,7 @@ with db.session_scope() as s:
     districts = orgs.all_orgs(s, OrgKind.DISTRICT)
     departments = orgs.all_orgs(s, OrgKind.DEPARTMENT)
 names = {o.id: o.name for o in districts + departments}
+PAGE_SIZE = 50
 
 c = st.columns(4)
 district = c[0].selectbox("区县", [None] + [d.id for d in districts], key="f-district",
@@ -25,16 +26,21 @@ status = c[2].selectbox("状态", [None] + pilots.STATUSES, key="f-status",
                         format_func=lambda v: "全部状态" if v is None else v)
 year = c[3].selectbox("年度", [None] + list(range(clock.today().year, 2022, -1)), key="f-year",
                       format_func=lambda v: "全部年度" if v is None else f"{v}年")
+filters = dict(district_id=district, dept_id=dept, status=status, year=year)
+page_key = f"f-page-{district}-{dept}-{status}-{year}"  # a new filter starts at page 1
+page_no = st.session_state.get(page_key, 1)
 with db.session_scope() as s:
-    rows = pilots.search(s, actor=user, district_id=district, dept_id=dept, status=status,
-                         year=year)
-st.caption(f"共 {len(rows)} 个试点")
+    rows, total = pilots.search_page(s, actor=user, offset=(page_no - 1) * PAGE_SIZE,
+                                     limit=PAGE_SIZE, **filters)
+pages_count = max(1, -(-total // PAGE_SIZE))
+st.caption(f"共 {total} 个试点，第 {min(page_no, pages_count)}/{pages_count} 页")
 ui.table(rows)
+if pages_count > 1:
+    st.number_input("页码", min_value=1, max_value=pages_count, step=1, key=page_key)
 with db.session_scope() as s:
-    workbook = pilots.export(s, actor=user, district_id=district, dept_id=dept, status=status,
-                             year=year)
+    workbook = pilots.export(s, actor=user, **filters)
 st.download_button("导出Excel", data=workbook, file_name="试点项目清单.xlsx", mime=XLSX_MIME,
-                   disabled=not rows)
+                   disabled=not total)
 
 if user.is_district or user.is_reform_office:
     # 驳回率: rejections ÷ submissions reaching each stage, counted in times (SPEC §2).

@@ -307,37 +307,51 @@ def district_ids(session: Session, pilot_id: int) -> set[int]:
                                .where(PilotDistrict.pilot_id == pilot_id)).scalars())
 
 
-def search(session: Session, *, actor: CurrentUser, district_id: int | None = None,
-           dept_id: int | None = None, status: str | None = None,
-           year: int | None = None, own: bool = False, limit: int = 5000) -> list[dict]:
-    """The pilot list (filters: district, department, status, year; `own`: only those the
-    actor's org created), newest first."""
-    dept = Org.__table__.alias("dept")
-    query = (select(Pilot, Org.name, dept.c.name)
-             .join(Org, Org.id == Pilot.org_id).join(dept, dept.c.id == Pilot.dept_id)
-             .where(_readable(actor)))
+def _filters(actor: CurrentUser, *, district_id: int | None, dept_id: int | None,
+             status: str | None, year: int | None, own: bool) -> list:
+    where = []
     if district_id:
-        query = query.where(or_(Pilot.org_id == district_id, Pilot.id.in_(
+        where.append(or_(Pilot.org_id == district_id, Pilot.id.in_(
             select(PilotDistrict.pilot_id).where(PilotDistrict.org_id == district_id))))
     if own:
-        query = query.where(Pilot.org_id == actor.org_id)
+        where.append(Pilot.org_id == actor.org_id)
     if dept_id:
-        query = query.where(Pilot.dept_id == dept_id)
+        where.append(Pilot.dept_id == dept_id)
     if status:
-        query = query.where(Pilot.status == status)
+        where.append(Pilot.status == status)
     if year:
-        query = query.where(Pilot.created_at >= datetime(year, 1, 1, tzinfo=LOCAL_TZ),
-                            Pilot.created_at < datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ))
-    rows = session.execute(query.order_by(Pilot.updated_at.desc()).limit(limit)).all()
-    involved = _involved_names(session, [p.id for p, *_ in rows])
+        where += [Pilot.created_at >= datetime(year, 1, 1, tzinfo=LOCAL_TZ),
+                  Pilot.created_at < datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ)]
+    return where
+
+
+def search_page(session: Session, *, actor: CurrentUser, district_id: int | None = None,
+                dept_id: int | None = None, status: str | None = None, year: int | None = None,
+                own: bool = False, offset: int = 0, limit: int = records.DEFAULT_PAGE_SIZE
+                ) -> tuple[list[dict], int]:
+    """One page of the pilot list (filters: district, department, status, year; `own`: only
+    those the actor's org created), newest first, and the number of matching pilots."""
+    found, total = records.page(
+        session, flow=PILOT_FLOW, actor=actor, offset=offset, limit=limit,
+        where=_filters(actor, district_id=district_id, dept_id=dept_id, status=status,
+                       year=year, own=own))
+    names = dict(session.execute(select(Org.id, Org.name)).all())
+    involved = _involved_names(session, [p.id for p in found])
     return [
         {"id": p.id, "试点名称": p.name, "文号": p.doc_number, "文件依据": p.doc_title,
-         "部署层级": p.deploy_level, "试点范围依据": p.scope_basis, "主管市级部门": dept_name,
-         "创建区县": org_name, "涉及区县": "、".join(involved.get(p.id, [])),
-         "完成时间": p.due_date, "批次": p.batch, "涉密": "是" if p.is_secret else "否",
-         "状态": p.status, "更新时间": p.updated_at}
-        for p, org_name, dept_name in rows
-    ]
+         "部署层级": p.deploy_level, "试点范围依据": p.scope_basis,
+         "主管市级部门": names[p.dept_id], "创建区县": names[p.org_id],
+         "涉及区县": "、".join(involved.get(p.id, [])), "完成时间": p.due_date,
+         "批次": p.batch, "涉密": "是" if p.is_secret else "否", "状态": p.status,
+         "更新时间": p.updated_at}
+        for p in found
+    ], total
+
+
+def search(session: Session, *, actor: CurrentUser, limit: int = records.MAX_PAGE_SIZE,
+           **filters) -> list[dict]:
+    """The first `limit` rows of the pilot list (see `search_page`)."""
+    return search_page(session, actor=actor, limit=limit, **filters)[0]
 
 
 def _involved_names(session: Session, pilot_ids: list[int]) -> dict[int, list[str]]:

@@ -18,7 +18,7 @@ from services.review import DRAFT, RETURNED, Action, Flow
 
 EDITABLE = (DRAFT, RETURNED)
 DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 500
+MAX_PAGE_SIZE = 5000  # an export or a full list on screen
 
 
 @dataclass

@@ -656,3 +656,17 @@ def test_own_filter_lists_only_pilots_the_actors_district_created(session):
     rows = pilots.search(session, actor=wanzhou, own=True)
 
     assert [r["id"] for r in rows] == [mine.id]
+
+
+def test_pilot_list_pages_through_readable_pilots_newest_first(session):
+    from tests.factories import make_pilot, make_user
+    from models import Role
+    clerk = make_user(session, org="万州区", role=Role.CLERK)
+    made = [make_pilot(session, creator=clerk).id for _ in range(5)]
+
+    first, total = pilots.search_page(session, actor=clerk, offset=0, limit=2)
+    last, _ = pilots.search_page(session, actor=clerk, offset=4, limit=2)
+
+    assert total == 5
+    assert [r["id"] for r in first] == made[::-1][:2]
+    assert [r["id"] for r in last] == [made[0]]
