@@ -37,8 +37,14 @@ st.caption(f"共 {total} 个试点，第 {min(page_no, pages_count)}/{pages_coun
 ui.table(rows)
 if pages_count > 1:
     st.number_input("页码", min_value=1, max_value=pages_count, step=1, key=page_key)
-with db.session_scope() as s:
-    workbook = pilots.export(s, actor=user, **filters)
+
+
+def workbook() -> bytes:
+    """The whole filtered list, built when 导出Excel is clicked."""
+    with db.session_scope() as s:
+        return pilots.export(s, actor=user, **filters)
+
+
 st.download_button("导出Excel", data=workbook, file_name="试点项目清单.xlsx", mime=XLSX_MIME,
                    disabled=not total)
 

@@ -50,7 +50,10 @@ with message_tab:
         with db.session_scope() as session:
             notifications.mark_all_read(session, actor=user)
         st.rerun()
-    for note in messages:
+    shown = messages[:20]  # each message is several elements: draw the newest, export the rest
+    if len(messages) > len(shown):
+        st.caption(f"显示最近 {len(shown)} 条，全部 {len(messages)} 条可导出Excel查看")
+    for note in shown:
         with st.container(border=True):
             flag = "" if note.is_read else "🔴 "
             st.markdown(f"{flag}**{ui.literal(note.title)}**  \n{ui.literal(note.body)}")

@@ -55,7 +55,8 @@ def reject_reason(key: str) -> str:
 def excel_button(rows: list[dict], *, filename: str, label: str = "导出Excel",
                  key: str | None = None, headers: list[str] | None = None) -> None:
     rows = [{k: v for k, v in row.items() if k != "id"} for row in rows]  # ids are internal
-    st.download_button(label, data=to_xlsx(rows, headers=headers), file_name=filename,
+    # Built when clicked, not on every run of the page (benchmarks/RESULTS.md).
+    st.download_button(label, data=lambda: to_xlsx(rows, headers=headers), file_name=filename,
                        mime=XLSX_MIME, key=key or f"xlsx-{filename}", disabled=not rows)
 
 
