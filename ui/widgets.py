@@ -42,7 +42,8 @@ def attachments(items, *, key: str) -> None:
     if not items:
         st.caption("（无附件）")
     for att in items:
-        st.download_button(f"⬇ {att.purpose}：{att.original_name}", data=files.content(att),
+        st.download_button(f"⬇ {literal(att.purpose)}：{literal(att.original_name)}",
+                           data=lambda att=att: files.content(att),
                            file_name=att.original_name, mime=files.mime_of(att),
                            key=f"{key}-att-{att.id}")
 
