@@ -28,7 +28,16 @@ def cookie_key() -> str:
         return key
     path = data_dir() / "cookie_key"
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written whole under a temporary name, then linked: two instances starting at once on
+        # a shared data dir both end up reading the one key that won.
+        tmp = path.with_name(f".cookie_key-{os.getpid()}-{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
     return path.read_text().strip()

@@ -86,7 +86,3 @@ def new_site(request, tmp_path):
     for url in [u for u in db._engines if u.startswith("sqlite:///" + str(tmp_path))]:
         db._engines.pop(url).dispose()
 
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: takes a minute or more (builds a venv, starts servers)")
-    config.addinivalue_line("markers", "postgresql: needs TEST_DATABASE_URL (skipped otherwise)")

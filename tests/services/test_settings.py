@@ -82,3 +82,25 @@ def test_a_disabled_admin_cannot_change_settings(session):
         settings.update(session, actor=admin, values={"upload_max_mb": "10"})
 
     assert settings.all_settings(session) == settings.DEFAULTS
+
+
+def test_instances_starting_together_share_one_generated_cookie_key(tmp_path, monkeypatch):
+    import threading
+
+    from services import config
+    monkeypatch.delenv("REFORM_COOKIE_KEY", raising=False)
+    monkeypatch.setenv("REFORM_DATA_DIR", str(tmp_path / "shared"))
+    keys, start = [], threading.Barrier(8)
+
+    def read():
+        start.wait()
+        keys.append(config.cookie_key())
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert len(keys) == 8 and len(set(keys)) == 1
+    assert [p.name for p in (tmp_path / "shared").iterdir()] == ["cookie_key"]
