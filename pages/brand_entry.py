@@ -70,9 +70,7 @@ with mine_tab:
     ui.excel_button(rows, filename="本区县改革品牌.xlsx", key="mine-xlsx",
                     headers=brand.EXPORT_HEADERS)
     choices = {r["id"]: f"{r['改革事项']}（{r['状态']}）" for r in rows}
-    picked = st.selectbox("选择改革品牌查看或修改", list(choices), format_func=choices.get,
-                          index=list(choices).index(preselect) if preselect in choices else None,
-                          placeholder="请选择", key="mine-pick")
+    picked = ui.pick("选择改革品牌查看或修改", choices, key="mine-pick", preselect=preselect)
     if picked is not None:
         with db.session_scope() as s:
             entry = brand.get(s, actor=user, entry_id=picked)

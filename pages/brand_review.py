@@ -28,9 +28,7 @@ if not queue:
     st.stop()
 choices = {e.id: f"{districts.get(e.org_id, '')}｜{e.item}（{e.status}）" for e in queue}
 preselect = st.session_state.pop("open_brand", None)
-picked = st.selectbox("选择待审核的改革品牌", list(choices), format_func=choices.get,
-                      key="review-pick",
-                      index=list(choices).index(preselect) if preselect in choices else 0)
+picked = ui.pick("选择待审核的改革品牌", choices, key="review-pick", preselect=preselect, first=True)
 entry = next(e for e in queue if e.id == picked)
 with db.session_scope() as s:
     attached = brand.evidence(s, actor=user, entry_id=entry.id)

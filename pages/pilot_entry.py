@@ -69,9 +69,7 @@ with mine_tab:
     ui.excel_button(rows, filename="本区县试点项目.xlsx", key="mine-xlsx")
     choices = {r["id"]: f"{r['试点名称']}（{r['文号']}，{r['状态']}）" for r in rows}
     preselect = st.session_state.pop("open_pilot", None)
-    picked = st.selectbox("选择试点查看或修改", list(choices), format_func=choices.get,
-                          index=list(choices).index(preselect) if preselect in choices else None,
-                          placeholder="请选择", key="mine-pick")
+    picked = ui.pick("选择试点查看或修改", choices, key="mine-pick", preselect=preselect)
     if picked is not None:
         with db.session_scope() as s:
             p = pilots.get(s, actor=user, pilot_id=picked)

@@ -38,9 +38,7 @@ with tabs[0]:
     choices = {p.id: f"{names[p.org_id]}｜{p.name}（{p.doc_number}，{notes[p.id] or p.status}）"
                for p in queue.values()}
     preselect = st.session_state.pop("open_pilot", None)
-    picked = st.selectbox("选择试点", list(choices), format_func=choices.get, key="queue-pick",
-                          index=list(choices).index(preselect) if preselect in choices else 0
-                          if choices else None)
+    picked = ui.pick("选择试点", choices, key="queue-pick", preselect=preselect, first=True)
     pilot = queue.get(picked)
     if pilot is not None:
         version = form_version("confirm", pilot)

@@ -23,9 +23,7 @@ ui.table(rows)
 ui.excel_button(rows, filename="试点推进待审核.xlsx", key="pr-xlsx")
 choices = {r["id"]: f"{r['区县']}｜{r['试点名称']}（{r['版本']}，{r['状态']}）" for r in rows}
 preselect = st.session_state.pop("open_revision", None)
-picked = st.selectbox("选择待审核记录", list(choices), format_func=choices.get, key="pr-pick",
-                      index=list(choices).index(preselect) if preselect in choices else
-                      (0 if choices else None))
+picked = ui.pick("选择待审核记录", choices, key="pr-pick", preselect=preselect, first=True)
 rev = next((r for r in queue if r.id == picked), None)
 if rev is None:
     st.stop()

@@ -36,9 +36,8 @@ choices = {t["task_id"]: f"{t['试点名称']}（{t['现行推进状态']}）" f
 preselect = st.session_state.pop("open_task", None)
 if (revision := st.session_state.pop("open_revision", None)) is not None:
     preselect = next((t["task_id"] for t in tasks if t["open_revision_id"] == revision), None)
-task_id = st.selectbox("选择推进任务", list(choices), format_func=choices.get, key="task-pick",
-                       index=list(choices).index(preselect) if preselect in choices else None,
-                       placeholder="请选择要更新的试点")
+task_id = ui.pick("选择推进任务", choices, key="task-pick", preselect=preselect,
+                  placeholder="请选择要更新的试点")
 task = next((t for t in tasks if t["task_id"] == task_id), None)
 if task is None:
     st.stop()

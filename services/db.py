@@ -94,6 +94,12 @@ def _refusal(exc: DBAPIError) -> DomainError | None:
     return None
 
 
+def _raise_refusal(exc: DBAPIError) -> None:
+    """Raise the Chinese refusal for `exc` when a user could meet it (else return: a bug)."""
+    if (refusal := _refusal(exc)) is not None:
+        raise refusal from exc
+
+
 @event.listens_for(OrmSession, "after_commit")
 def _count_commit(session) -> None:
     session.info[_COMMITS] = session.info.get(_COMMITS, 0) + 1
@@ -115,8 +121,7 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         yield session
     except DBAPIError as exc:
         session.rollback()
-        if (refusal := _refusal(exc)) is not None:
-            raise refusal from exc
+        _raise_refusal(exc)
         raise
     except BaseException:
         session.rollback()
@@ -160,8 +165,7 @@ def transactional(fn: F) -> F:
                             and time.monotonic() - started < RETRY_WINDOW_S):
                         time.sleep(random.uniform(0.02, 0.1) * attempt)
                         continue
-                    if (refusal := _refusal(exc)) is not None:
-                        raise refusal from exc
+                    _raise_refusal(exc)
                     raise
                 except BaseException:
                     session.rollback()

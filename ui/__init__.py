@@ -5,11 +5,12 @@ from ui.menu import (
 )
 from ui.review_panel import comparison, review_panel
 from ui.widgets import (
-    attachments, excel_button, flash, history, literal, perform, reject_reason, table,
+    attachments, excel_button, flash, history, literal, perform, pick, reject_reason, table,
 )
 
 __all__ = [
-    "APP_TITLE", "all_pages", "attachments", "authenticate",
-    "bootstrap", "change_password_form", "excel_button", "flash", "history", "literal", "may_open",
-    "navigation", "open_record", "perform", "reject_reason", "require_user", "review_panel", "comparison", "sidebar", "table",
+    "APP_TITLE", "all_pages", "attachments", "authenticate", "bootstrap", "change_password_form",
+    "comparison", "excel_button", "flash", "history", "literal", "may_open", "navigation",
+    "open_record", "perform", "pick", "reject_reason", "require_user", "review_panel", "sidebar",
+    "table",
 ]

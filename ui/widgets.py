@@ -48,6 +48,16 @@ def attachments(items, *, key: str) -> None:
                            key=f"{key}-att-{att.id}")
 
 
+def pick(label: str, choices: dict, *, key: str, preselect=None, first: bool = False,
+         placeholder: str = "请选择"):
+    """Choose a record: the one a link opened (`preselect`), else the first (queues, `first`)
+    or none. `choices` maps record ids to the text shown."""
+    ids = list(choices)
+    index = ids.index(preselect) if preselect in choices else (0 if first and ids else None)
+    return st.selectbox(label, ids, format_func=choices.get, index=index, key=key,
+                        placeholder=placeholder)
+
+
 def reject_reason(key: str) -> str:
     return st.text_area("驳回原因", key=key, placeholder="请写明需要修改的内容（不少于5个字）",
                         height=80)

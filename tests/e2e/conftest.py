@@ -77,7 +77,11 @@ def login(page, url: str, phone: str, password: str) -> None:
     if page.get_by_role("button", name="登录").count() == 0:
         # Logged in: the login cookie is written by a component, which then reruns the page;
         # wait for that to finish before clicking on, as a person would.
-        page.wait_for_function("document.cookie.includes('reform_report_auth')", timeout=10000)
+        try:
+            page.wait_for_function("document.cookie.includes('reform_report_auth')",
+                                   timeout=10000)
+        except Exception:  # noqa: BLE001 - e.g. the forced password change comes first
+            pass
         page.wait_for_timeout(500)
         settle(page)
 
@@ -110,6 +114,20 @@ def choose(page, label: str, option: str) -> None:
 
 def fill(page, label: str, value: str) -> None:
     page.get_by_label(label, exact=True).fill(value)
+    settle(page)
+
+
+def type_date(page, label: str, digits: str) -> None:
+    """Type a date into Streamlit's segmented date field (digits as YYYYMMDD)."""
+    page.get_by_role("group", name=label).get_by_role("spinbutton").first.click()
+    page.keyboard.type(digits)
+    settle(page)
+
+
+def upload(page, label: str, path) -> None:
+    """Choose a file in the uploader whose label contains `label`."""
+    page.get_by_test_id("stFileUploader").filter(has_text=label) \
+        .locator("input[type=file]").set_input_files(str(path))
     settle(page)
 
 

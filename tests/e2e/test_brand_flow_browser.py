@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import (
-    choose, fill, logout, open_page, settle, sign_in,
+    choose, fill, logout, open_page, settle, sign_in, type_date, upload,
 )
 
 pytestmark = pytest.mark.e2e
@@ -31,15 +31,11 @@ def test_brand_entry_is_rejected_by_the_reform_office_and_the_clerk_sees_why(
     open_page(page, "改革品牌录入")
     fill(page, "改革事项", "建立基层治理“一网统管”机制")
     choose(page, "获评类别", "获全市推广")
-    page.get_by_role("group", name="获评日期").get_by_role("spinbutton").first.click()
-    page.keyboard.type("20240510")
-    settle(page)
+    type_date(page, "获评日期", "20240510")
     fill(page, "具体情形", "2024年5月全市召开推广会推广万州经验")
     fill(page, "解决问题", "针对基层事项多头交办问题，上线一网统管应用，实现事项一口受理")
     fill(page, "主要成果", "建立事项分级处置制度")
-    page.get_by_test_id("stFileUploader").filter(has_text="佐证材料") \
-        .locator("input[type=file]").set_input_files(str(pdf))
-    settle(page)
+    upload(page, "佐证材料", pdf)
     page.get_by_text("已自查，满足报表计分条件").first.click()
     settle(page)
     page.set_viewport_size({"width": 1280, "height": 2600})  # the whole form in one picture

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.e2e.conftest import (
-    PASSWORD, choose, fill, logout, open_page, server_data_dirs, settle, sign_in,
+    PASSWORD, choose, fill, logout, open_page, server_data_dirs, settle, sign_in, type_date, upload,
 )
 
 pytestmark = pytest.mark.e2e
@@ -25,14 +25,10 @@ def test_pilot_goes_from_district_clerk_to_distribution_and_reaches_qianjiang(
     choose(page, "部署层级", "中办国办")
     fill(page, "文件依据", "关于开展数字乡村试点的通知")
     fill(page, "文号", "国办发〔2023〕12号")
-    page.get_by_role("group", name="完成时间").get_by_role("spinbutton").first.click()
-    page.keyboard.type("20261231")
-    settle(page)
+    type_date(page, "完成时间", "20261231")
     fill(page, "试点内容及任务", "开展数字乡村改革，建立健全数据共享机制")
     choose(page, "主管市级部门", "市发展改革委")
-    page.get_by_test_id("stFileUploader").filter(has_text="国家文件") \
-        .locator("input[type=file]").set_input_files(str(pdf))
-    settle(page)
+    upload(page, "国家文件", pdf)
     page.get_by_role("button", name="保存并上报").first.click()
     settle(page)
     page.get_by_text("已上报，等待区县审核员审核").first.wait_for()

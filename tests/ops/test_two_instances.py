@@ -4,7 +4,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,18 +19,14 @@ from models import User
 from services import accounts, db, pilots
 from services.config import ROOT
 from services.passwords import hash_password
-from tests.e2e.conftest import ARGS, CHROMIUM, open_page, settle
+from tests.e2e.conftest import (  # noqa: F401  (browser is a fixture)
+    CHROMIUM, _free_port, browser, login, open_page, settle,
+)
 from tests.services.pilot_helpers import NATIONAL
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgresql, pytest.mark.e2e]
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 PASSWORD = "Passw0rd1"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 120) -> None:
@@ -88,40 +83,6 @@ def instances(tmp_path_factory):
         admin.dispose()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-def sign_in(page, url: str, phone: str, password: str) -> None:
-    """Log in as a person would: a 登录 click that lands in the cookie component's rerun is
-    dropped silently (the form stays filled, no message), so it is repeated."""
-    page.goto(url)
-    settle(page)
-    page.get_by_label("手机号").fill(phone)
-    page.get_by_label("密码", exact=True).fill(password)
-    button = page.get_by_role("button", name="登录", exact=True)
-    for _ in range(3):
-        button.click()
-        settle(page)
-        page.wait_for_timeout(500)
-        settle(page)
-        if button.count() == 0 or page.get_by_test_id("stAlert").count():
-            break
-    if button.count() == 0:  # logged in: let the login cookie's own rerun finish
-        try:
-            page.wait_for_function("document.cookie.includes('reform_report_auth')",
-                                   timeout=10000)
-        except Exception:  # noqa: BLE001 - settle() below still waits for the page
-            pass
-        page.wait_for_timeout(500)
-        settle(page)
-
-
 def _on_workbench(page) -> bool:
     try:
         page.get_by_role("heading", name="业务工作台").first.wait_for(timeout=15000)
@@ -146,7 +107,7 @@ def test_a_pilot_created_through_the_services_shows_on_the_second_instance(insta
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
 
-    sign_in(page, instances["urls"][1], "13700000101", PASSWORD)
+    login(page, instances["urls"][1], "13700000101", PASSWORD)
     open_page(page, "试点项目清单")
 
     page.get_by_text("共 1 个试点").first.wait_for()
@@ -167,7 +128,7 @@ def test_a_pilot_created_through_the_services_shows_on_the_second_instance(insta
 def test_a_password_changed_on_instance_one_logs_in_on_instance_two(instances, browser):
     first, second = instances["urls"]
     one = browser.new_context().new_page()
-    sign_in(one, first, "13800000201", "123456")
+    login(one, first, "13800000201", "123456")
     one.get_by_text("修改初始密码").first.wait_for()
     one.get_by_label("原密码").fill("123456")
     one.get_by_label("新密码", exact=True).fill("Qianjiang2026")
@@ -178,8 +139,8 @@ def test_a_password_changed_on_instance_one_logs_in_on_instance_two(instances, b
     refused = browser.new_context().new_page()
     two = browser.new_context().new_page()
 
-    sign_in(refused, second, "13800000201", "123456")
-    sign_in(two, second, "13800000201", "Qianjiang2026")
+    login(refused, second, "13800000201", "123456")
+    login(two, second, "13800000201", "Qianjiang2026")
 
     refused.get_by_text("手机号或密码错误").first.wait_for()
     assert _on_workbench(two)
@@ -190,7 +151,7 @@ def test_a_session_on_instance_one_survives_reloads_and_the_shared_key_opens_ins
     first, second = instances["urls"]
     context = browser.new_context()
     page = context.new_page()
-    sign_in(page, first, "13800000101", PASSWORD)
+    login(page, first, "13800000101", PASSWORD)
     assert _on_workbench(page)
 
     for _ in range(3):
@@ -241,7 +202,7 @@ def test_through_nginx_a_browser_stays_on_one_instance_and_keeps_its_session(
         assert proc.poll() is None, (tmp_path / "error.log").read_text()
         context = browser.new_context(ignore_https_errors=True)
         page = context.new_page()
-        sign_in(page, url, "13900000101", PASSWORD)
+        login(page, url, "13900000101", PASSWORD)
         assert _on_workbench(page)
         route = next(c["value"] for c in context.cookies() if c["name"] == "reform_route")
 
