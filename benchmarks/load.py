@@ -211,8 +211,8 @@ class ProcessTree:
 
     TICK = os.sysconf("SC_CLK_TCK")
 
-    def __init__(self, pid: int):
-        self.pid = pid
+    def __init__(self, pid: int, exclude: int | None = None):
+        self.pid, self.exclude = pid, exclude  # exclude: a subtree left out (the server's)
 
     def pids(self) -> list[int]:
         children = collections.defaultdict(list)
@@ -227,6 +227,8 @@ class ProcessTree:
         found, todo = [], [self.pid]
         while todo:
             pid = todo.pop()
+            if pid == self.exclude:
+                continue
             found.append(pid)
             todo += children.get(pid, [])
         return found
@@ -365,14 +367,23 @@ async def one_session(browser, url: str, phone: str, result: dict) -> None:
             result["errors"].append(f"{phone}: 页面出现异常")
     except Exception as exc:  # noqa: BLE001 - every failure is counted, the run goes on
         result["errors"].append(f"{phone}: {type(exc).__name__}: {str(exc)[:160]}")
+        if shots := result.get("screenshots"):
+            try:  # what the user would have seen, to tell a slow page from a lost click
+                await page.screenshot(path=str(shots / f"{phone}.png"), timeout=30_000)
+            except Exception:  # noqa: BLE001
+                pass
     finally:
         await context.close()
 
 
-async def run_level(url: str, users: list, n: int) -> dict:
+async def run_level(url: str, users: list, n: int, client: ProcessTree,
+                    shots: Path | None = None) -> dict:
+    """`client` is this process's tree without the server: the browsers' CPU, read before
+    they exit (a process's time is gone from /proc once it has ended)."""
     from playwright.async_api import async_playwright
     result = {"first_load": [], "login": [], "views": [], "errors": [], "dropped_clicks": [],
-              "no_cookie": []}
+              "no_cookie": [], "screenshots": shots}
+    cpu0 = client.cpu_seconds()
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
@@ -381,6 +392,7 @@ async def run_level(url: str, users: list, n: int) -> dict:
             await one_session(browser, url, phone, result)
 
         await asyncio.gather(*(later(i, users[i % len(users)][0]) for i in range(n)))
+        result["client_cpu_s"] = client.cpu_seconds() - cpu0
         await browser.close()
     return result
 
@@ -511,7 +523,11 @@ def main() -> None:
         sampler.start()
         spy = profile_start(proc.pid, data / "profile.txt") if args.profile and i == 0 else None
         cpu0, t0 = tree.cpu_seconds(), time.perf_counter()
-        result = asyncio.run(run_level(app, users, n))
+        shots = data / f"errors-n{n}"
+        shutil.rmtree(shots, ignore_errors=True)
+        shots.mkdir()
+        result = asyncio.run(run_level(app, users, n, ProcessTree(os.getpid(), exclude=proc.pid),
+                                       shots))
         cpu = tree.cpu_seconds() - cpu0
         wall = time.perf_counter() - t0
         sampler.stopped.set()
@@ -527,6 +543,7 @@ def main() -> None:
                "p95_ms": _p95(views) * 1000, "login_median_ms":
                statistics.median(result["login"]) * 1000 if result["login"] else 0,
                "cpu_s": cpu, "cpu_per_session_s": cpu / n,
+               "client_cpu_per_session_s": result["client_cpu_s"] / n,
                "cpu_per_view_ms": cpu / max(len(views) + len(result["login"]), 1) * 1000,
                "peak_rss_mb": sampler.peak / 1048576, "wall_s": wall,
                "errors": result["errors"][:10],

@@ -123,6 +123,13 @@ def check_session(session: Session, *, phone: str, issued_at: float,
     return user
 
 
+def make_login_token(phone: str, *, key: str, expiry_days: float, issued_at: float) -> str:
+    """The login cookie's value: an HS256 signature of `{username, exp_date}` with our key (the
+    form streamlit-authenticator uses), valid `expiry_days` from `issued_at`."""
+    return jwt.encode({"username": phone, "exp_date": issued_at + float(expiry_days) * 86400},
+                      key, algorithm="HS256")
+
+
 def read_login_token(token: object, *, key: str, expiry_days: float,
                      now: float | None = None) -> tuple[str, float] | None:
     """(phone, issue time) from a login cookie signed with `key`, or None for anything else.

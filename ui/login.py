@@ -1,9 +1,9 @@
 """Login (streamlit-authenticator's cookie, users in the database) and password changes."""
+import json
 import time
 
 import streamlit as st
 import yaml
-from streamlit_authenticator.controllers import CookieController
 
 from services import accounts, config, db, seed
 from services.errors import DomainError, SessionExpired
@@ -12,7 +12,7 @@ from ui.menu import all_pages
 
 ROOT = config.ROOT
 APP_TITLE = "区县改革报表填报系统"
-COOKIE_WRITES = 5  # runs the cookie writer is drawn for at most, after a password login
+COOKIE_WRITES = 3  # runs after a password login that carry the cookie-writing script
 
 @st.cache_resource(show_spinner="正在准备数据库…")
 def bootstrap() -> bool:
@@ -25,14 +25,6 @@ def bootstrap() -> bool:
 
 def _cookie_settings() -> dict:
     return yaml.safe_load((ROOT / "auth.yaml").read_text(encoding="utf-8"))["cookie"]
-
-
-def _cookie_controller() -> CookieController:
-    """streamlit-authenticator's cookie writer. Drawing it draws its browser component, which
-    reruns the page once it has loaded: so it is drawn only right after a password login,
-    never on the login page (a rerun there would swallow a click on 登录)."""
-    cookie = _cookie_settings()
-    return CookieController(cookie["name"], config.cookie_key(), cookie["expiry_days"])
 
 
 def _sign_in(user, issued_at: float) -> None:
@@ -54,20 +46,36 @@ def _sign_out(message: str = "") -> None:
         st.session_state["login_message"] = message
 
 
+def _cookie_script(phone: str, issued_at: float) -> str:
+    """A script that writes the login cookie, run in the page itself (no iframe).
+
+    A browser component would rerun the page once it had loaded, and a rerun landing on a
+    click (a menu entry, a button) replaces that click: so no component is used. The cookie is
+    sent back only to this site (SameSite=Lax), and only over HTTPS when the site is served so.
+    """
+    cookie = _cookie_settings()
+    days = float(cookie["expiry_days"])
+    token = accounts.make_login_token(phone, key=config.cookie_key(), expiry_days=days,
+                                      issued_at=issued_at)
+    expires_ms = int((issued_at + days * 86400) * 1000)
+    return ("<script>document.cookie = " + json.dumps(f"{cookie['name']}={token}")
+            + f" + '; expires=' + new Date({expires_ms}).toUTCString()"
+            + " + '; path=/; SameSite=Lax'"
+            + " + (location.protocol === 'https:' ? '; Secure' : '');</script>")
+
+
 def _write_cookie() -> None:
     """After a password login, write the login cookie so that a new tab is logged in.
 
-    The component is drawn on each run until it reports the cookie written (its value under
-    the key "set"), at most COOKIE_WRITES runs.
+    The script is drawn on the first COOKIE_WRITES runs: a run cut short by the next click may
+    not have reached the browser. Drawing it again changes nothing.
     """
     left = st.session_state.get("cookie_writes_left", 0)
     if left <= 0:
         return
-    if st.session_state.get("set") is True:
-        st.session_state["cookie_writes_left"] = 0
-        return
     st.session_state["cookie_writes_left"] = left - 1
-    _cookie_controller().set_cookie()
+    st.html(_cookie_script(st.session_state["username"], float(st.session_state["login_at"])),
+            unsafe_allow_javascript=True)
 
 
 def _login_form():

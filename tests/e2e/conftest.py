@@ -74,31 +74,15 @@ def login(page, url: str, phone: str, password: str) -> None:
     page.get_by_label("密码", exact=True).fill(password)
     page.get_by_role("button", name="登录").click()
     settle(page)
-    if page.get_by_role("button", name="登录").count() == 0:
-        # Logged in: the login cookie is written by a component, which then reruns the page;
-        # wait for that to finish before clicking on, as a person would.
-        try:
-            page.wait_for_function("document.cookie.includes('reform_report_auth')",
-                                   timeout=10000)
-        except Exception:  # noqa: BLE001 - e.g. the forced password change comes first
-            pass
-        page.wait_for_timeout(500)
-        settle(page)
 
 
 PASSWORD = "Passw0rd1"  # the demo users' password on `server_with_passwords`
 
 
 def sign_in(page, url: str, phone: str, password: str = PASSWORD) -> None:
-    """Log in and wait for 业务工作台, as a person would; tried once more if the click was lost."""
-    for _ in range(2):
-        login(page, url, phone, password)
-        try:
-            page.get_by_role("heading", name="业务工作台").first.wait_for(timeout=10000)
-            return
-        except Exception:
-            continue
-    raise AssertionError(f"{phone} 未能登录")
+    """Log in and wait for 业务工作台 (one click on 登录: a lost click fails the test)."""
+    login(page, url, phone, password)
+    page.get_by_role("heading", name="业务工作台").first.wait_for(timeout=15000)
 
 
 def logout(page) -> None:
@@ -132,17 +116,10 @@ def upload(page, label: str, path) -> None:
 
 
 def open_page(page, title: str) -> None:
-    """Click a menu entry and wait for its page; a click that lands during the rerun the
-    login cookie triggers can be lost, so it is repeated once."""
-    for attempt in range(2):
-        page.get_by_role("link", name=title).click()
-        settle(page)
-        try:
-            page.get_by_role("heading", name=title).first.wait_for(timeout=8000)
-            return
-        except Exception:
-            if attempt:
-                raise
+    """Click a menu entry once and wait for its page (a lost click fails the test)."""
+    page.get_by_role("link", name=title).click()
+    settle(page)
+    page.get_by_role("heading", name=title).first.wait_for(timeout=15000)
 
 
 @pytest.fixture(scope="module")

@@ -214,6 +214,8 @@ def test_through_nginx_a_browser_stays_on_one_instance_and_keeps_its_session(
 
         cookies = {c["name"]: c for c in context.cookies()}
         assert cookies["reform_route"]["value"] == route and cookies["reform_route"]["secure"]
+        # Served over HTTPS, the login cookie the page writes is sent over HTTPS only.
+        assert cookies["reform_report_auth"]["secure"]
         context.close()
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

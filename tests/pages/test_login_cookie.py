@@ -2,6 +2,7 @@
 component (its rerun would swallow a click on 登录)."""
 import base64
 import json
+import re
 import time
 from types import SimpleNamespace
 
@@ -90,7 +91,11 @@ def test_the_login_page_draws_no_component_before_or_after_a_refused_login(app_d
     assert at.error and at.get("component_instance") == []
 
 
-def test_the_cookie_is_written_right_after_a_password_login(app_db):
+def cookie_scripts(at: AppTest) -> list[str]:
+    return [h.proto.body for h in at.get("html") if "document.cookie" in h.proto.body]
+
+
+def test_the_cookie_is_written_by_an_in_page_script_right_after_a_password_login(app_db):
     at = AppTest.from_file(ROOT_SCRIPT, default_timeout=30).run()
     at.text_input[0].input("13800000101")
     at.text_input[1].input("Passw0rd!")
@@ -98,4 +103,32 @@ def test_the_cookie_is_written_right_after_a_password_login(app_db):
     at.button[0].click().run()
 
     assert at.title[0].value == "业务工作台"
-    assert at.get("component_instance"), "the cookie writer is drawn after login"
+    # No component: its rerun once loaded would replace the user's next click.
+    assert at.get("component_instance") == []
+    [script] = cookie_scripts(at)
+    assert at.get("html")[0].proto.unsafe_allow_javascript
+    value = re.search(r'"%s=([^"]+)"' % COOKIE["name"], script).group(1)
+    phone, issued = accounts.read_login_token(value, key=config.cookie_key(),
+                                              expiry_days=float(COOKIE["expiry_days"]))
+    assert phone == "13800000101" and abs(issued - at.session_state["login_at"]) < 1e-3
+    assert "SameSite=Lax" in script and "location.protocol === 'https:' ? '; Secure'" in script
+
+
+def test_a_session_restored_from_the_cookie_writes_no_cookie(app_db, monkeypatch):
+    at = with_cookie(monkeypatch, token("13800000101")).run()
+
+    assert at.title[0].value == "业务工作台" and cookie_scripts(at) == []
+
+
+def test_the_cookie_is_streamlit_authenticators_own_format():
+    """streamlit-authenticator's cookie model decodes what we write (and auth.yaml holds its
+    settings), so the library's reader and ours agree on one cookie."""
+    from streamlit_authenticator.models.cookie_model import CookieModel
+
+    model = CookieModel.__new__(CookieModel)  # without its browser component
+    model.cookie_key = config.cookie_key()
+    model.token = accounts.make_login_token("13800000101", key=config.cookie_key(),
+                                            expiry_days=1, issued_at=1_800_000_000.0)
+
+    assert model._token_decode() == {"username": "13800000101",
+                                     "exp_date": 1_800_000_000.0 + 86400}
