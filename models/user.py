@@ -38,6 +38,8 @@ class User(SQLModel, table=True):
     locked_until: Optional[datetime] = Field(default=None)
     disabled: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
+    # Bumped by every edit of name, org or roles: an edit form opened before is then refused.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class UserRole(SQLModel, table=True):

@@ -6,18 +6,21 @@ import streamlit as st
 import ui
 from models import ROLE_LABELS, Role
 from services import accounts, db, orgs, user_import
-from services.errors import DomainError, RowErrors
+from services.errors import Conflict, DomainError, RowErrors
 from services.exports import XLSX_MIME
 
 user = ui.require_user(Role.ADMIN)
 
 
-def act(fn, success: str, **kwargs) -> None:
-    """Run an admin action; on success rerun with `success`, else show why (nothing changed)."""
+def act(fn, success: str, on_conflict=None, **kwargs) -> None:
+    """Run an admin action; on success rerun with `success`, else show why (nothing changed).
+    `on_conflict` runs first when the refusal is a conflict with someone else's change."""
     try:
         with db.session_scope() as session:
             fn(session, actor=user, **kwargs)
     except DomainError as exc:
+        if on_conflict is not None and isinstance(exc, Conflict):
+            on_conflict()
         st.error(ui.literal(exc))
         return
     st.session_state["flash"] = success
@@ -48,7 +51,7 @@ with list_tab:
     st.subheader("账号操作")
     choices = {r["id"]: f"{r['姓名']}（{r['手机号']}，{r['所属单位']}，{r['状态']}）" for r in rows}
     target = st.selectbox("选择用户", list(choices), format_func=choices.get,
-                          index=None, placeholder="请选择要操作的用户")
+                          index=None, placeholder="请选择要操作的用户", key="user-target")
     if target is not None:
         actions = {
             "停用": lambda s: accounts.set_disabled(s, actor=user, user_id=target, disabled=True),
@@ -63,6 +66,11 @@ with list_tab:
 
         with db.session_scope() as session:
             detail = accounts.user_detail(session, actor=user, user_id=target)
+        # The user as this form first showed it: a save is checked against it, so an edit made
+        # meanwhile by another admin is reported instead of being overwritten.
+        seen_key = f"edit-{target}-seen"
+        if f"edit-{target}-name" not in st.session_state:  # the form is drawn anew
+            st.session_state[seen_key] = detail
         with st.form(f"edit-user-{target}"):
             st.markdown("**修改用户信息**（保存后该用户须重新登录）")
             name = st.text_input("姓名", value=detail["name"], key=f"edit-{target}-name")
@@ -73,8 +81,12 @@ with list_tab:
                                    default=[Role(r) for r in sorted(detail["roles"])],
                                    key=f"edit-{target}-roles")
             if st.form_submit_button("保存修改", type="primary"):
+                # On a conflict what this admin typed stays; the next save is checked against
+                # the user as it is now, which the message describes.
                 act(accounts.update_user, "已保存用户信息，该用户须重新登录", user_id=target,
-                    name=name, org_id=org_id, roles={r.value for r in roles})
+                    name=name, org_id=org_id, roles={r.value for r in roles},
+                    seen=st.session_state[seen_key],
+                    on_conflict=lambda: st.session_state.update({seen_key: detail}))
 
 with create_tab:
     with st.form("create_user", clear_on_submit=False):
@@ -120,7 +132,7 @@ with org_tab:
             act(orgs.create_department, "已新增市级部门", name=new_org)
     departments = {r["id"]: r["单位名称"] for r in org_rows if r["类型"] == "市级部门"}
     renamed = st.selectbox("更名的市级部门", list(departments), format_func=departments.get,
-                           index=None, placeholder="请选择市级部门")
+                           index=None, placeholder="请选择市级部门", key="org-rename-target")
     if renamed is not None:
         with st.form(f"rename-org-{renamed}"):
             new_name = st.text_input("新名称", value=departments[renamed], max_chars=64,

@@ -13,7 +13,9 @@ from models import ROLE_LABELS, AuditEvent, Org, OrgKind, Role, User, UserRole, 
 from services import limits
 from services.clock import LOCAL_TZ, local_time  # noqa: F401  (re-exported for pages)
 from services.db import transactional
-from services.errors import LoginRefused, PermissionDenied, SessionExpired, ValidationError
+from services.errors import (
+    Conflict, LoginRefused, PermissionDenied, SessionExpired, ValidationError,
+)
 from services.identity import CurrentUser, require_active
 from services.passwords import (
     INITIAL_PASSWORD, dummy_hash, hash_password, normalize_phone, password_problem,
@@ -296,11 +298,42 @@ def _target(session: Session, actor: CurrentUser, user_id: int) -> User:
     return user
 
 
+def _editable(session: Session, user: User) -> dict:
+    return {"name": user.name, "org_id": user.org_id, "roles": set(_roles_of(session, user.id))}
+
+
+def _edited_meanwhile(session: Session, seen: dict, now: dict) -> str:
+    """What another admin changed since the form was opened, in words."""
+    def org_name(org_id):
+        return getattr(session.get(Org, org_id), "name", "（已不存在）")
+
+    shown = {"name": ("姓名", str), "org_id": ("所属单位", org_name),
+             "roles": ("角色", lambda roles: _role_text(roles or ()))}
+    parts = [f"{label}：{fmt(seen.get(key))} → {fmt(now[key])}"
+             for key, (label, fmt) in shown.items() if seen.get(key) != now[key]]
+    what = f"（{'；'.join(parts)}）" if parts else ""
+    return (f"该用户的信息已被其他管理员修改{what}，本次未保存。"
+            "表单中保留了您的填写，请核对后再次点击“保存修改”")
+
+
 @transactional
 def update_user(session: Session, *, actor: CurrentUser, user_id: int, name: str, org_id: int,
-                roles: set[str]) -> User:
-    """Change a user's name, org and roles; audited, and the user's open sessions end."""
+                roles: set[str], seen: dict) -> User:
+    """Change a user's name, org and roles; audited, and the user's open sessions end.
+
+    `seen` is `user_detail()` as the edit form showed it (its `version` included): when
+    another admin has changed the user since, nothing is saved and the refusal says what
+    changed (no last-write-wins).
+    """
     user = _target(session, actor, user_id)
+    # Claim the version first: of two saves from forms showing one version, one gets the row.
+    claimed = session.execute(
+        update(User).where(User.id == user.id, User.version == seen.get("version"))
+        .values(version=User.version + 1).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        user = session.get(User, user_id, populate_existing=True)
+        raise Conflict(_edited_meanwhile(session, seen, _editable(session, user)))
+    session.refresh(user)
     name = clean_name(name)
     org = session.get(Org, org_id)
     if org is None:
@@ -384,8 +417,8 @@ def unlock(session: Session, *, actor: CurrentUser, user_id: int) -> User:
 def user_detail(session: Session, *, actor: CurrentUser, user_id: int) -> dict:
     """One account's editable fields, for the admin's edit form."""
     user = _target(session, actor, user_id)
-    return {"id": user.id, "phone": user.phone, "name": user.name, "org_id": user.org_id,
-            "roles": set(_roles_of(session, user.id))}
+    return {"id": user.id, "phone": user.phone, "version": user.version,
+            **_editable(session, user)}
 
 
 def list_users(session: Session, *, actor: CurrentUser, query: str = "",

@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from models import Org, User
-from services import db, settings
+from services import accounts, db, settings
 from tests.pages.conftest import logged_in
 
 ADMIN = "13800000000"
@@ -46,6 +46,44 @@ def test_a_refused_edit_says_why_and_changes_nothing(app_db):
 
     assert "系统管理员只能属于市委改革办" in at.error[0].value
     assert stored_user("13800000101").name == clerk.name
+
+
+def test_a_save_over_another_admins_edit_is_refused_keeps_the_form_and_then_goes_in(app_db):
+    at = users_page()
+    clerk = stored_user("13800000101")
+    by_label(at.selectbox, "选择用户").select(clerk.id).run()
+    at.text_input(key=f"edit-{clerk.id}-name").input("我改的名字")
+    # Meanwhile another administrator renames the same user.
+    with db.session_scope() as s:
+        other = accounts.current_user(s, s.execute(
+            select(User).where(User.phone == ADMIN)).scalar_one())
+        accounts.update_user(s, actor=other, user_id=clerk.id, name="别人改的名字",
+                             org_id=clerk.org_id, roles={"clerk"},
+                             seen=accounts.user_detail(s, actor=other, user_id=clerk.id))
+
+    by_label(at.button, "保存修改").click().run()
+
+    assert not at.exception
+    assert f"姓名：{clerk.name} → 别人改的名字" in at.error[0].value
+    assert stored_user("13800000101").name == "别人改的名字"
+    assert at.text_input(key=f"edit-{clerk.id}-name").value == "我改的名字"  # nothing lost
+
+    by_label(at.button, "保存修改").click().run()  # having read the message, save again
+
+    assert any("已保存用户信息" in s.value for s in at.success)
+    assert stored_user("13800000101").name == "我改的名字"
+
+
+def test_the_chosen_user_stays_chosen_after_an_action_changes_its_line(app_db):
+    at = users_page()
+    clerk = stored_user("13800000101")
+    by_label(at.selectbox, "选择用户").select(clerk.id).run()
+
+    by_label(at.button, "停用").click().run()
+
+    assert stored_user("13800000101").disabled
+    assert by_label(at.selectbox, "选择用户").value == clerk.id  # its text now says 停用
+    assert any(b.label == "启用" for b in at.button)
 
 
 def test_admin_adds_a_department_and_the_org_list_exports(app_db):

@@ -10,7 +10,9 @@ from sqlmodel import Session
 
 from models import AuditEvent, Role, User, UserRole, utcnow
 from services import accounts
-from services.errors import LoginRefused, PermissionDenied, SessionExpired, ValidationError
+from services.errors import (
+    Conflict, LoginRefused, PermissionDenied, SessionExpired, ValidationError,
+)
 from services.passwords import INITIAL_PASSWORD, dummy_hash, verify_password
 from tests.factories import PASSWORD, get_org, make_user
 
@@ -441,11 +443,19 @@ def roles_of(session, user_id):
                .scalars())
 
 
+def shown(session, user) -> dict:
+    """The editable fields as an edit form opened now would show them."""
+    row = user_row(session, user)
+    return {"name": row.name, "org_id": row.org_id, "roles": roles_of(session, user.id),
+            "version": row.version}
+
+
 def test_admin_changes_name_org_and_roles(session, admin):
     clerk = make_user(session, org="万州区", role=Role.CLERK)
 
     accounts.update_user(session, actor=admin, user_id=clerk.id, name="王五",
-                         org_id=get_org(session, "黔江区").id, roles={"reviewer", "leader"})
+                         org_id=get_org(session, "黔江区").id, roles={"reviewer", "leader"},
+                         seen=shown(session, clerk))
 
     row = user_row(session, clerk)
     assert (row.name, row.org_id) == ("王五", get_org(session, "黔江区").id)
@@ -458,7 +468,8 @@ def test_editing_a_user_ends_the_users_open_sessions(session, admin):
     time.sleep(0.01)
 
     accounts.update_user(session, actor=admin, user_id=clerk.id, name=clerk.name,
-                         org_id=clerk.org_id, roles={"reviewer"})
+                         org_id=clerk.org_id, roles={"reviewer"},
+                         seen=shown(session, clerk))
 
     with pytest.raises(SessionExpired, match="登录已失效"):
         accounts.check_session(session, phone=clerk.phone, issued_at=opened)
@@ -468,7 +479,8 @@ def test_user_change_is_audited_old_to_new(session, admin):
     clerk = make_user(session, org="万州区", role=Role.CLERK)
 
     accounts.update_user(session, actor=admin, user_id=clerk.id, name="王五",
-                         org_id=get_org(session, "黔江区").id, roles={"clerk"})
+                         org_id=get_org(session, "黔江区").id, roles={"clerk"},
+                         seen=shown(session, clerk))
 
     event = session.execute(select(AuditEvent).where(AuditEvent.action == "edit_user")).scalar_one()
     assert (event.record_type, event.record_id, event.actor_id) == ("user", clerk.id, admin.id)
@@ -489,7 +501,8 @@ def test_edit_that_does_not_fit_the_org_is_refused_and_nothing_changes(session, 
 
     with pytest.raises(ValidationError, match=message):
         accounts.update_user(session, actor=admin, user_id=clerk.id, name="新名字",
-                             org_id=get_org(session, org).id, roles=roles)
+                             org_id=get_org(session, org).id, roles=roles,
+                         seen=shown(session, clerk))
 
     row = user_row(session, clerk)
     assert (row.name, row.org_id, row.sessions_valid_after) == (clerk.name, clerk.org_id, before)
@@ -502,7 +515,8 @@ def test_overlong_name_in_an_edit_is_refused(session, admin):
 
     with pytest.raises(ValidationError, match="最多32个字"):
         accounts.update_user(session, actor=admin, user_id=clerk.id, name="张" * 40,
-                             org_id=clerk.org_id, roles={"clerk"})
+                             org_id=clerk.org_id, roles={"clerk"},
+                         seen=shown(session, clerk))
 
     assert user_row(session, clerk).name == clerk.name
 
@@ -510,7 +524,8 @@ def test_overlong_name_in_an_edit_is_refused(session, admin):
 def test_admin_cannot_drop_own_admin_role(session, admin):
     with pytest.raises(ValidationError, match="不能取消自己的系统管理员角色"):
         accounts.update_user(session, actor=admin, user_id=admin.id, name=admin.name,
-                             org_id=admin.org_id, roles={"reviewer"})
+                             org_id=admin.org_id, roles={"reviewer"},
+                         seen=shown(session, admin))
 
     assert roles_of(session, admin.id) == {"admin"}
 
@@ -521,6 +536,53 @@ def test_only_admins_edit_users(session):
 
     with pytest.raises(PermissionDenied):
         accounts.update_user(session, actor=reviewer, user_id=clerk.id, name="改名",
-                             org_id=clerk.org_id, roles={"clerk"})
+                             org_id=clerk.org_id, roles={"clerk"},
+                         seen=shown(session, clerk))
 
     assert user_row(session, clerk).name == clerk.name
+
+
+def test_an_edit_made_on_a_stale_form_is_refused_and_names_what_changed(session, admin):
+    other_admin = make_user(session, org="市委改革办", role=Role.ADMIN)
+    clerk = make_user(session, org="万州区", role=Role.CLERK)
+    form = accounts.user_detail(session, actor=admin, user_id=clerk.id)  # admin opens the form
+    accounts.update_user(session, actor=other_admin, user_id=clerk.id, name="王五",
+                         org_id=clerk.org_id, roles={"clerk", "reviewer"},
+                         seen=shown(session, clerk))
+    after_other = user_row(session, clerk).sessions_valid_after
+
+    with pytest.raises(Conflict) as refused:
+        accounts.update_user(session, actor=admin, user_id=clerk.id, name=clerk.name,
+                             org_id=get_org(session, "黔江区").id, roles={"clerk"}, seen=form)
+
+    assert str(refused.value) == (
+        f"该用户的信息已被其他管理员修改（姓名：{clerk.name} → 王五；角色：录入员 → 录入员、审核员），"
+        "本次未保存。表单中保留了您的填写，请核对后再次点击“保存修改”")
+    row = user_row(session, clerk)
+    assert (row.name, row.org_id, row.sessions_valid_after) == ("王五", clerk.org_id, after_other)
+    assert roles_of(session, clerk.id) == {"clerk", "reviewer"}
+    assert session.execute(select(AuditEvent.actor_id).where(
+        AuditEvent.action == "edit_user")).scalars().all() == [other_admin.id]
+
+    # Saving again from the same form, now checked against what it was refused with, goes in.
+    accounts.update_user(session, actor=admin, user_id=clerk.id, name=clerk.name,
+                         org_id=get_org(session, "黔江区").id, roles={"clerk"},
+                         seen=accounts.user_detail(session, actor=admin, user_id=clerk.id))
+    assert user_row(session, clerk).org_id == get_org(session, "黔江区").id
+
+
+def test_eight_admins_saving_one_user_from_the_same_form_save_once(engine, session, admin):
+    from tests.services.test_pilot_races import PARALLEL, assert_clear_chinese_refusals, race
+    clerk = make_user(session, org="万州区", role=Role.CLERK)
+    form = accounts.user_detail(session, actor=admin, user_id=clerk.id)
+    names = iter(f"新名字{i}" for i in range(PARALLEL))
+
+    wins, errors = race(engine, lambda s: accounts.update_user(
+        s, actor=admin, user_id=clerk.id, name=next(names), org_id=clerk.org_id,
+        roles={"clerk"}, seen=form))
+
+    assert wins == 1 and len(errors) == PARALLEL - 1
+    assert_clear_chinese_refusals(errors)
+    session.expire_all()
+    log = accounts.admin_log(session, actor=admin)
+    assert len(log) == 1 and user_row(session, clerk).name.startswith("新名字")

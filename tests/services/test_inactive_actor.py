@@ -17,7 +17,8 @@ ACTIONS = {
     "create_user": lambda s, a, t: accounts.create_user(
         s, actor=a, phone="13512345678", name="李四", org_id=t.org_id, roles={"clerk"}),
     "update_user": lambda s, a, t: accounts.update_user(
-        s, actor=a, user_id=t.id, name="改名", org_id=t.org_id, roles={"reviewer"}),
+        s, actor=a, user_id=t.id, name="改名", org_id=t.org_id, roles={"reviewer"},
+        seen={"name": t.name, "org_id": t.org_id, "roles": {"clerk"}, "version": 1}),
     "disable": lambda s, a, t: accounts.set_disabled(s, actor=a, user_id=t.id, disabled=True),
     "reset_password": lambda s, a, t: accounts.reset_password(s, actor=a, user_id=t.id),
     "unlock": lambda s, a, t: accounts.unlock(s, actor=a, user_id=t.id),
