@@ -74,7 +74,7 @@ def _make_users(s, admin, scale: int) -> dict:
     orgs = list(s.execute(select(Org).order_by(Org.sort_order)).scalars())
     plan = {OrgKind.DISTRICT: [(Role.CLERK, 4), (Role.REVIEWER, 3), (Role.LEADER, 2)],
             OrgKind.DEPARTMENT: [(Role.CLERK, 5), (Role.REVIEWER, 3)],
-            OrgKind.REFORM_OFFICE: [(Role.REVIEWER, 10), (Role.LEADER, 5)]}
+            OrgKind.REFORM_OFFICE: [(Role.REVIEWER, 10), (Role.LEADER, 5), (Role.ADMIN, 2)]}
     people: dict = collections.defaultdict(list)
     for n, org in enumerate(orgs):
         for r, (role, count) in enumerate(plan[org.kind]):
@@ -178,14 +178,22 @@ def _build(url: str, scale: int, rng_seed: int) -> dict:
     return counts
 
 
+# Every kind of user whose menu differs: together they open every page of the app.
+USER_KINDS = [("区县录入员", OrgKind.DISTRICT, Role.CLERK), ("区县审核员", OrgKind.DISTRICT, Role.REVIEWER),
+              ("市级部门录入员", OrgKind.DEPARTMENT, Role.CLERK),
+              ("市委改革办审核员", OrgKind.REFORM_OFFICE, Role.REVIEWER),
+              ("区县领导", OrgKind.DISTRICT, Role.LEADER),
+              ("市委改革办领导", OrgKind.REFORM_OFFICE, Role.LEADER),
+              ("系统管理员", OrgKind.REFORM_OFFICE, Role.ADMIN)]
+BUILD_PLAN = 2  # bump when build() makes other data: a data dir built by another plan is rebuilt
+
+
 def benchmark_users(url: str, per_kind: int) -> list[tuple[str, str]]:
     """(phone, kind) of the accounts the browsers use, given a known password (set in the
     database directly, as the browser tests do: demo users must change 123456 first)."""
     from services.passwords import hash_password
     engine = db.make_engine(url)
-    kinds = [("区县录入员", OrgKind.DISTRICT, Role.CLERK), ("区县审核员", OrgKind.DISTRICT, Role.REVIEWER),
-             ("市级部门录入员", OrgKind.DEPARTMENT, Role.CLERK),
-             ("市委改革办审核员", OrgKind.REFORM_OFFICE, Role.REVIEWER)]
+    kinds = [(label, org_kind, role) for label, org_kind, role in USER_KINDS]
     chosen = []
     with db.session_scope(engine) as s:
         from models import UserRole
@@ -496,14 +504,18 @@ def main() -> None:
     started = time.perf_counter()
     marker = data / "load-build.json"
     built = json.loads(marker.read_text()) if marker.exists() else {}
-    if built.get("url") == url:
+    if built.get("url") == url and built.get("plan") == BUILD_PLAN:
         counts = built["counts"]
         print(f"复用 {data} 中已构建的数据：{counts}")
     else:
+        if built and url.startswith("sqlite"):  # built by another plan: start from nothing
+            for stale in data.iterdir():
+                shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
         counts = build(url, args.scale)
-        marker.write_text(json.dumps({"url": url, "counts": counts}, ensure_ascii=False))
+        marker.write_text(json.dumps({"url": url, "plan": BUILD_PLAN, "counts": counts},
+                                     ensure_ascii=False))
         print(f"构建 S={args.scale} 数据用时 {time.perf_counter() - started:.0f} s：{counts}")
-    users = benchmark_users(url, per_kind=max(levels) // 4 + 1)
+    users = benchmark_users(url, per_kind=max(levels) // len(USER_KINDS) + 1)
 
     print(f"机器：{platform.machine()}，{os.cpu_count()} 核，Python {platform.python_version()}，"
           f"数据库 {db.make_engine(url).dialect.name}")

@@ -68,14 +68,17 @@ def _write_cookie() -> None:
     """After a password login, write the login cookie so that a new tab is logged in.
 
     The script is drawn on the first COOKIE_WRITES runs: a run cut short by the next click may
-    not have reached the browser. Drawing it again changes nothing.
+    not have reached the browser, and drawing it again changes nothing. It sits in a slot that
+    every logged-in run draws, so that emptying it later does not move the page's other
+    elements (a moved widget is drawn anew, and an open drop-down would close under the user).
     """
+    slot = st.empty()
     left = st.session_state.get("cookie_writes_left", 0)
     if left <= 0:
         return
     st.session_state["cookie_writes_left"] = left - 1
-    st.html(_cookie_script(st.session_state["username"], float(st.session_state["login_at"])),
-            unsafe_allow_javascript=True)
+    slot.html(_cookie_script(st.session_state["username"], float(st.session_state["login_at"])),
+              unsafe_allow_javascript=True)
 
 
 def _login_form():
