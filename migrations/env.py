@@ -9,7 +9,18 @@ from services.db import make_engine
 target_metadata = SQLModel.metadata
 
 
+def run_in_transaction(connection) -> None:
+    """Migrate on a caller's connection, inside the caller's transaction (PostgreSQL's DDL is
+    transactional: a restore that fails later takes the new schema back with it)."""
+    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
 def run_migrations_online() -> None:
+    if (shared := context.config.attributes.get("connection")) is not None:
+        run_in_transaction(shared)
+        return
     url = context.config.get_main_option("sqlalchemy.url") or app_config.database_url()
     engine = make_engine(url)
     with engine.connect() as connection:

@@ -424,15 +424,79 @@ def _pg_restore(url: str, dump: Path, manifest: dict) -> None:
         raise BackupError(f"pg_restore 执行失败（目标数据库未改变）：{done.stderr.strip()[:500]}")
 
 
+COPY_BATCH = 1000
+
+
+def _sqlite_to_pg(url: str, dump: Path, progress: Progress) -> None:
+    """Move a SQLite archive's rows into an empty PostgreSQL database (a site outgrowing its
+    one machine, SPEC §10). The copy is first brought to this program's schema; then, in one
+    PostgreSQL transaction, the target is migrated to the same schema, every row is copied,
+    parents first, and the id sequences continue after the copied ids. A failure anywhere
+    rolls all of it back: the target stays an empty database."""
+    from alembic import command
+    from sqlalchemy import func, insert, select
+    from sqlmodel import SQLModel
+
+    import models  # noqa: F401  (registers every table)
+    from services import db
+
+    sqlite_url = f"sqlite:///{dump}"
+    db.migrate(sqlite_url)  # an archive from an older release is upgraded first, in staging
+    source, target = make_engine(sqlite_url), make_engine(url)
+    tables = SQLModel.metadata.sorted_tables  # parents before children
+    try:
+        with source.connect() as src, target.begin() as dst:
+            migrating = db.alembic_config(url)
+            migrating.attributes["connection"] = dst
+            command.upgrade(migrating, "head")
+            counts = {t.name: src.execute(select(func.count()).select_from(t)).scalar_one()
+                      for t in tables}
+            total, done = sum(counts.values()), 0
+            # Rows the migrations themselves seed (e.g. 获评类别) come from the archive instead.
+            dst.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables)))
+            for table in tables:
+                rows = src.execute(select(table)).mappings()
+                while batch := rows.fetchmany(COPY_BATCH):
+                    dst.execute(insert(table), [dict(r) for r in batch])
+                    done += len(batch)
+                    progress("迁移数据到 PostgreSQL", done, total)
+                if "id" in table.c and counts[table.name]:
+                    dst.execute(text(
+                        f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                        f'(SELECT max(id) FROM "{table.name}"))'))
+            copied = {t.name: dst.execute(select(func.count()).select_from(t)).scalar_one()
+                      for t in tables}
+            if copied != counts:
+                raise BackupError("迁移到 PostgreSQL 后的行数与备份不符，目标数据库未改变")
+    finally:
+        source.dispose()
+        target.dispose()
+
+
+def _check_sqlite_counts(dump: Path, manifest: dict) -> None:
+    conn = sqlite3.connect(dump)
+    try:
+        counts = _sqlite_counts(conn)
+    finally:
+        conn.close()
+    if counts != manifest["tables"]:
+        raise BackupError("备份中的数据库行数与清单不符，未写入任何数据")
+
+
 def restore(archive: Path, *, progress: Progress | None = None, url: str | None = None) -> dict:
-    """Restore an archive into the configured, empty data dir and database; return the manifest."""
+    """Restore an archive into the configured, empty data dir and database; return the manifest.
+
+    The database kind must be the archive's, except that a SQLite archive may go into
+    PostgreSQL (moving a site to PostgreSQL and several instances)."""
     progress = progress or _no_progress
     url = url or config.database_url()
     dialect = _dialect(url)
     manifest = verify(archive, progress)
-    if manifest["dialect"] != dialect:
+    to_pg = manifest["dialect"] == "sqlite" and dialect == "postgresql"
+    if manifest["dialect"] != dialect and not to_pg:
         raise BackupError(f"备份来自 {manifest['dialect']} 数据库，当前配置的是 {dialect}："
-                          "请按备份时的数据库类型配置 DATABASE_URL")
+                          "请按备份时的数据库类型配置 DATABASE_URL（SQLite 的备份也可以恢复到 "
+                          "PostgreSQL）")
     _check_empty_target(url, dialect)
 
     data = config.data_dir()
@@ -449,14 +513,11 @@ def restore(archive: Path, *, progress: Progress | None = None, url: str | None 
                 staged.append((target, info.name))
                 progress("解压备份", len(staged), len(members))
         dump = staging / manifest["database"]
-        if dialect == "sqlite":
-            conn = sqlite3.connect(dump)
-            try:
-                counts = _sqlite_counts(conn)
-            finally:
-                conn.close()
-            if counts != manifest["tables"]:
-                raise BackupError("备份中的数据库行数与清单不符，未写入任何数据")
+        if to_pg:
+            _check_sqlite_counts(dump, manifest)
+            _sqlite_to_pg(url, dump, progress)
+        elif dialect == "sqlite":
+            _check_sqlite_counts(dump, manifest)
             db_path = _sqlite_path(url)
             db_path.parent.mkdir(parents=True, exist_ok=True)
             for suffix in ("-wal", "-shm"):

@@ -208,3 +208,113 @@ def test_backup_and_restore_commands_work_from_the_command_line(tmp_path):
     assert restored.returncode == 0 and "已恢复" in restored.stdout
     assert again.returncode == 1 and "只能恢复到空的数据目录" in again.stderr
     assert (target / "reform.db").read_bytes()[:16] == b"SQLite format 3\x00"
+
+
+# --------------------------------------------------------------------------- SQLite → PostgreSQL
+
+def typed_rows(url: str) -> dict[str, list]:
+    """Every row of every model table, read through the models' column types (so SQLite's and
+    PostgreSQL's storage of dates and booleans compare equal)."""
+    from sqlalchemy import select
+    from sqlmodel import SQLModel
+
+    import models  # noqa: F401
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {t.name: sorted((tuple(r) for r in conn.execute(select(t))), key=repr)
+                    for t in SQLModel.metadata.sorted_tables}
+    finally:
+        engine.dispose()
+
+
+def revision(url: str) -> str:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def sqlite_archive(tmp_path, monkeypatch):
+    from tests.ops.conftest import Site
+    (tmp_path / "old").mkdir()
+    source = Site(tmp_path / "old", f"sqlite:///{tmp_path / 'old' / 'reform.db'}")
+    source.activate(monkeypatch)
+    populate(source.url)
+    return source, backup.create(destination=tmp_path / "b.tar.gz").path
+
+
+def test_a_sqlite_archive_moves_into_an_empty_postgresql_database_and_the_app_goes_on_there(
+        pg_databases, monkeypatch, tmp_path):
+    from tests.services.pilot_helpers import cast, submitted
+    source, archive = sqlite_archive(tmp_path, monkeypatch)
+    (tmp_path / "new").mkdir()
+    target_url = pg_databases()
+    monkeypatch.setenv("REFORM_DATA_DIR", str(tmp_path / "new"))
+    monkeypatch.setenv("DATABASE_URL", target_url)
+    shown = io.StringIO()
+
+    backup.restore(archive, progress=backup.TextProgress(shown))
+
+    assert typed_rows(target_url) == typed_rows(source.url)
+    assert sum(len(rows) for rows in typed_rows(target_url).values()) > 50
+    assert revision(target_url) == revision(source.url) == db_head()
+    assert {p.relative_to(tmp_path / "new").as_posix(): p.read_bytes()
+            for p in (tmp_path / "new" / "uploads").rglob("*") if p.is_file()} == \
+        {f"uploads/{k}": v for k, v in source.files().items()}
+    assert "迁移数据到 PostgreSQL [##############################]" in shown.getvalue()
+    # New rows continue after the copied ids, and the migrated schema's rules hold.
+    with db.session_scope(db.get_engine(target_url)) as s:
+        made = submitted(s, cast(s), doc_number="渝改发〔2026〕99号", name="迁移后新建的试点")
+        assert made.id > max(r[0] for r in typed_rows(source.url)["pilot"])
+    engine = create_engine(target_url)
+    with pytest.raises(Exception, match="审核记录不可修改或删除"):
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE audit_event SET comment = 'x'"))
+    engine.dispose()
+
+
+def test_a_move_into_postgresql_that_fails_midway_leaves_the_database_and_uploads_empty(
+        pg_databases, monkeypatch, tmp_path):
+    source, archive = sqlite_archive(tmp_path, monkeypatch)
+    (tmp_path / "new").mkdir()
+    target_url = pg_databases()
+    monkeypatch.setenv("REFORM_DATA_DIR", str(tmp_path / "new"))
+    monkeypatch.setenv("DATABASE_URL", target_url)
+    monkeypatch.setattr(backup, "COPY_BATCH", 1)
+
+    def fail_midway(stage, done, total):
+        if stage == "迁移数据到 PostgreSQL" and done == total // 2:
+            raise OSError("磁盘已满")
+
+    with pytest.raises(OSError):
+        backup.restore(archive, progress=fail_midway)
+
+    engine = create_engine(target_url)
+    with engine.connect() as conn:
+        assert conn.execute(text(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+        )).scalar_one() == 0
+    engine.dispose()
+    assert not any(p.is_file() for p in (tmp_path / "new").rglob("*"))
+    backup.restore(archive)  # and the empty database takes the archive on a second try
+    assert typed_rows(target_url) == typed_rows(source.url)
+
+
+def test_a_postgresql_archive_is_not_restored_into_sqlite(pg_databases, monkeypatch, tmp_path):
+    from tests.ops.conftest import Site
+    (tmp_path / "pg").mkdir()
+    source = Site(tmp_path / "pg", pg_databases())
+    source.activate(monkeypatch)
+    populate(source.url)
+    archive = backup.create(destination=tmp_path / "b.tar.gz").path
+    (tmp_path / "new").mkdir()
+    monkeypatch.setenv("REFORM_DATA_DIR", str(tmp_path / "new"))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'new' / 'reform.db'}")
+
+    with pytest.raises(backup.BackupError, match="备份来自 postgresql 数据库，当前配置的是 sqlite"):
+        backup.restore(archive)
+
+    assert not any(p.is_file() for p in (tmp_path / "new").rglob("*"))
