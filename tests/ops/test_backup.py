@@ -237,39 +237,38 @@ def revision(url: str) -> str:
         engine.dispose()
 
 
-def sqlite_archive(tmp_path, monkeypatch):
+def sqlite_archive_and_empty_pg(tmp_path, monkeypatch, pg_databases):
+    """A populated SQLite site's archive, and an empty PostgreSQL site made the active one."""
     from tests.ops.conftest import Site
     (tmp_path / "old").mkdir()
     source = Site(tmp_path / "old", f"sqlite:///{tmp_path / 'old' / 'reform.db'}")
     source.activate(monkeypatch)
     populate(source.url)
-    return source, backup.create(destination=tmp_path / "b.tar.gz").path
+    archive = backup.create(destination=tmp_path / "b.tar.gz").path
+    (tmp_path / "new").mkdir()
+    target = Site(tmp_path / "new", pg_databases())
+    target.activate(monkeypatch)
+    return source, archive, target
 
 
 def test_a_sqlite_archive_moves_into_an_empty_postgresql_database_and_the_app_goes_on_there(
         pg_databases, monkeypatch, tmp_path):
     from tests.services.pilot_helpers import cast, submitted
-    source, archive = sqlite_archive(tmp_path, monkeypatch)
-    (tmp_path / "new").mkdir()
-    target_url = pg_databases()
-    monkeypatch.setenv("REFORM_DATA_DIR", str(tmp_path / "new"))
-    monkeypatch.setenv("DATABASE_URL", target_url)
+    source, archive, target = sqlite_archive_and_empty_pg(tmp_path, monkeypatch, pg_databases)
     shown = io.StringIO()
 
     backup.restore(archive, progress=backup.TextProgress(shown))
 
-    assert typed_rows(target_url) == typed_rows(source.url)
-    assert sum(len(rows) for rows in typed_rows(target_url).values()) > 50
-    assert revision(target_url) == revision(source.url) == db_head()
-    assert {p.relative_to(tmp_path / "new").as_posix(): p.read_bytes()
-            for p in (tmp_path / "new" / "uploads").rglob("*") if p.is_file()} == \
-        {f"uploads/{k}": v for k, v in source.files().items()}
+    assert typed_rows(target.url) == typed_rows(source.url)
+    assert sum(len(rows) for rows in typed_rows(target.url).values()) > 50
+    assert revision(target.url) == revision(source.url) == db_head()
+    assert target.files() == source.files() and len(source.files()) == 2
     assert "迁移数据到 PostgreSQL [##############################]" in shown.getvalue()
     # New rows continue after the copied ids, and the migrated schema's rules hold.
-    with db.session_scope(db.get_engine(target_url)) as s:
+    with db.session_scope(db.get_engine(target.url)) as s:
         made = submitted(s, cast(s), doc_number="渝改发〔2026〕99号", name="迁移后新建的试点")
         assert made.id > max(r[0] for r in typed_rows(source.url)["pilot"])
-    engine = create_engine(target_url)
+    engine = create_engine(target.url)
     with pytest.raises(Exception, match="审核记录不可修改或删除"):
         with engine.begin() as conn:
             conn.execute(text("UPDATE audit_event SET comment = 'x'"))
@@ -278,11 +277,7 @@ def test_a_sqlite_archive_moves_into_an_empty_postgresql_database_and_the_app_go
 
 def test_a_move_into_postgresql_that_fails_midway_leaves_the_database_and_uploads_empty(
         pg_databases, monkeypatch, tmp_path):
-    source, archive = sqlite_archive(tmp_path, monkeypatch)
-    (tmp_path / "new").mkdir()
-    target_url = pg_databases()
-    monkeypatch.setenv("REFORM_DATA_DIR", str(tmp_path / "new"))
-    monkeypatch.setenv("DATABASE_URL", target_url)
+    source, archive, target = sqlite_archive_and_empty_pg(tmp_path, monkeypatch, pg_databases)
     monkeypatch.setattr(backup, "COPY_BATCH", 1)
 
     def fail_midway(stage, done, total):
@@ -292,7 +287,7 @@ def test_a_move_into_postgresql_that_fails_midway_leaves_the_database_and_upload
     with pytest.raises(OSError):
         backup.restore(archive, progress=fail_midway)
 
-    engine = create_engine(target_url)
+    engine = create_engine(target.url)
     with engine.connect() as conn:
         assert conn.execute(text(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
@@ -300,7 +295,7 @@ def test_a_move_into_postgresql_that_fails_midway_leaves_the_database_and_upload
     engine.dispose()
     assert not any(p.is_file() for p in (tmp_path / "new").rglob("*"))
     backup.restore(archive)  # and the empty database takes the archive on a second try
-    assert typed_rows(target_url) == typed_rows(source.url)
+    assert typed_rows(target.url) == typed_rows(source.url)
 
 
 def test_a_postgresql_archive_is_not_restored_into_sqlite(pg_databases, monkeypatch, tmp_path):

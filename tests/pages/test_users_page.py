@@ -18,15 +18,21 @@ def users_page():
     return at
 
 
+def users_page_with(phone):
+    """用户管理 with the user of `phone` chosen under 账号操作, and that user as stored."""
+    at = users_page()
+    chosen = stored_user(phone)
+    by_label(at.selectbox, "选择用户").select(chosen.id).run()
+    return at, chosen
+
+
 def stored_user(phone):
     with db.session_scope() as s:
         return s.execute(select(User).where(User.phone == phone)).scalars().one()
 
 
 def test_admin_edits_a_users_name_in_the_form(app_db):
-    at = users_page()
-    clerk = stored_user("13800000101")
-    by_label(at.selectbox, "选择用户").select(clerk.id).run()
+    at, clerk = users_page_with("13800000101")
 
     at.text_input(key=f"edit-{clerk.id}-name").input("万州新录入员")
     by_label(at.button, "保存修改").click().run()
@@ -37,9 +43,7 @@ def test_admin_edits_a_users_name_in_the_form(app_db):
 
 
 def test_a_refused_edit_says_why_and_changes_nothing(app_db):
-    at = users_page()
-    clerk = stored_user("13800000101")
-    by_label(at.selectbox, "选择用户").select(clerk.id).run()
+    at, clerk = users_page_with("13800000101")
 
     at.multiselect(key=f"edit-{clerk.id}-roles").select("admin")
     by_label(at.button, "保存修改").click().run()
@@ -49,9 +53,7 @@ def test_a_refused_edit_says_why_and_changes_nothing(app_db):
 
 
 def test_a_save_over_another_admins_edit_is_refused_keeps_the_form_and_then_goes_in(app_db):
-    at = users_page()
-    clerk = stored_user("13800000101")
-    by_label(at.selectbox, "选择用户").select(clerk.id).run()
+    at, clerk = users_page_with("13800000101")
     at.text_input(key=f"edit-{clerk.id}-name").input("我改的名字")
     # Meanwhile another administrator renames the same user.
     with db.session_scope() as s:
@@ -75,9 +77,7 @@ def test_a_save_over_another_admins_edit_is_refused_keeps_the_form_and_then_goes
 
 
 def test_the_chosen_user_stays_chosen_after_an_action_changes_its_line(app_db):
-    at = users_page()
-    clerk = stored_user("13800000101")
-    by_label(at.selectbox, "选择用户").select(clerk.id).run()
+    at, clerk = users_page_with("13800000101")
 
     by_label(at.button, "停用").click().run()
 
