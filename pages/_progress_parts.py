@@ -31,17 +31,17 @@ def work_list(key: str, initial: list[str]) -> list[str]:
     st.caption(f"每项不超过{progress.WORK_ITEM_LIMIT}字，最多{progress.WORK_ITEMS_MAX}项")
     for i, item in enumerate(list(items)):
         uid = item["uid"]
-        c = st.columns([0.6, 8, 0.7, 0.7, 0.7])
-        c[0].markdown(f"{i + 1}.")
-        item["text"] = c[1].text_input(f"第{i + 1}项", value=item["text"], key=f"{key}-t-{uid}",
-                                       label_visibility="collapsed")
-        if c[2].button("↑", key=f"{key}-up-{uid}", disabled=i == 0, help="上移"):
+        # One line on a desktop; on a phone the buttons wrap under the text as one row.
+        line = st.container(horizontal=True, vertical_alignment="bottom", key=f"{key}-l-{uid}")
+        item["text"] = line.text_input(f"第{i + 1}项", value=item["text"], key=f"{key}-t-{uid}")
+        if line.button("上移", key=f"{key}-up-{uid}", disabled=i == 0, help="上移此项"):
             items[i - 1], items[i] = items[i], items[i - 1]
             st.rerun()
-        if c[3].button("↓", key=f"{key}-down-{uid}", disabled=i == len(items) - 1, help="下移"):
+        if line.button("下移", key=f"{key}-down-{uid}", disabled=i == len(items) - 1,
+                       help="下移此项"):
             items[i + 1], items[i] = items[i], items[i + 1]
             st.rerun()
-        if c[4].button("✕", key=f"{key}-del-{uid}", help="删除此项"):
+        if line.button("删除", key=f"{key}-del-{uid}", help="删除此项"):
             items.remove(item)
             st.rerun()
     if st.button("＋ 增加一项工作", key=f"{key}-add"):
@@ -61,10 +61,11 @@ def achievement_rows(key: str, initial: list[AchievementInput]) -> list[Achievem
     for i, entry in enumerate(list(rows)):
         uid, row = entry["uid"], entry["row"]
         with st.container(border=True):
-            c1, c2 = st.columns([8, 1])
-            row.name = c1.text_input(f"成果名称（第{i + 1}项）", value=row.name,
-                                     key=f"{key}-n-{uid}", help=_limited("成果名称", "name"))
-            if c2.button("✕", key=f"{key}-del-{uid}", help="删除此项成果"):
+            line = st.container(horizontal=True, vertical_alignment="bottom",
+                                key=f"{key}-l-{uid}")
+            row.name = line.text_input(f"成果名称（第{i + 1}项）", value=row.name,
+                                       key=f"{key}-n-{uid}", help=_limited("成果名称", "name"))
+            if line.button("删除", key=f"{key}-del-{uid}", help="删除此项成果"):
                 rows.remove(entry)
                 st.rerun()
             if warning := progress.achievement_warning(row.name):

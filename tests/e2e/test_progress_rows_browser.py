@@ -19,19 +19,26 @@ def shots_dir(tmp_path) -> Path:
     return path
 
 
-@pytest.fixture
-def draft_with_two_achievements(server_with_passwords, monkeypatch):
+def draft_on_server(server: str, monkeypatch, **pilot):
     """A pilot distributed to 万州区 (created by its clerk, approved by its reviewer, distributed
-    by 市发展改革委) and a saved draft revision with the rows FIRST and SECOND, built through
-    the services on the running server's database and upload directory."""
-    data = server_data_dirs[server_with_passwords]
+    by 市发展改革委) and a saved draft revision with three work items and the rows FIRST and
+    SECOND, built through the services on the running server's database and upload directory.
+    Returns (the draft, an engine on that database)."""
+    data = server_data_dirs[server]
     monkeypatch.setenv("REFORM_DATA_DIR", str(data))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{data / 'reform.db'}")
-    from services import db, progress
+    from services import db
     from tests.pages import progress_setup
     engine = db.make_engine(os.environ["DATABASE_URL"])
     with db.session_scope(engine) as s:
-        rev = progress_setup.draft(s, achievements=(FIRST, SECOND))
+        return progress_setup.draft(s, achievements=(FIRST, SECOND), **pilot), engine
+
+
+@pytest.fixture
+def draft_with_two_achievements(server_with_passwords, monkeypatch):
+    from services import db, progress
+    rev, engine = draft_on_server(server_with_passwords, monkeypatch)
+    with db.session_scope(engine) as s:
         rows = progress.achievements_of(s, rev.id)
 
     def stored() -> list[tuple[int, str, str]]:
@@ -64,8 +71,8 @@ def test_deleting_the_first_achievement_row_removes_that_row_and_keeps_the_secon
 
     first_row = page.get_by_test_id("stVerticalBlock") \
         .filter(has=page.get_by_label("成果名称（第1项）", exact=True)) \
-        .filter(has=page.get_by_role("button", name="✕")).last
-    delete = first_row.get_by_role("button", name="✕")
+        .filter(has=page.get_by_role("button", name="删除", exact=True)).last
+    delete = first_row.get_by_role("button", name="删除", exact=True)
     delete.hover()
     expect(page.get_by_test_id("stTooltipContent").filter(has_text="删除此项成果")).to_be_visible()
     delete.click()
@@ -92,4 +99,25 @@ def test_deleting_the_first_achievement_row_removes_that_row_and_keeps_the_secon
     page.set_viewport_size({"width": 390, "height": height})  # the whole page in one picture
     settle(page)
     page.screenshot(path=str(shots_dir(tmp_path) / "progress_update_390.png"), full_page=True)
+    page.close()
+
+
+def test_on_a_phone_each_work_items_buttons_stay_on_one_line_beside_or_under_it(
+        server_with_passwords, browser, monkeypatch):
+    _rev, engine = draft_on_server(server_with_passwords, monkeypatch, name="智慧城市改革试点",
+                                   doc="国办发〔2023〕13号")
+    engine.dispose()
+    page = browser.new_page(viewport={"width": 390, "height": 900})
+    sign_in(page, server_with_passwords, "13800000101")
+    page.goto(server_with_passwords + "/progress_update")  # the menu is folded away on a phone
+    page.get_by_role("heading", name="试点推进状态更新").first.wait_for()
+    choose(page, "选择推进任务", "智慧城市改革试点（未填报）")
+    line = page.get_by_test_id("stHorizontalBlock").filter(
+        has=page.get_by_label("第1项", exact=True)).last
+
+    boxes = [line.get_by_role("button", name=name, exact=True).bounding_box()
+             for name in ("上移", "下移", "删除")]
+
+    assert len({round(b["y"]) for b in boxes}) == 1, boxes  # one row, not three
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.close()

@@ -48,9 +48,10 @@ def task_id(session, pilot, district="万州区"):
 
 def draft(session, *, work=("召开专题会议", "开展专项调研", "举办现场会"),
           achievements=(("搭建数字乡村服务平台", "针对数据分散问题，上线平台"),
-                        ("建立数据共享机制", "针对部门壁垒问题，建立机制"))):
-    """A distributed pilot for 万州区 and a saved draft with work items and achievements."""
-    pilot = distributed_pilot(session)
+                        ("建立数据共享机制", "针对部门壁垒问题，建立机制")), **pilot):
+    """A distributed pilot for 万州区 (`pilot`: distributed_pilot's name, doc, …) and a saved
+    draft with work items and achievements."""
+    pilot = distributed_pilot(session, **pilot)
     clerk = actor(session, CLERK)
     rev = progress.start_revision(session, actor=clerk, task_id=task_id(session, pilot))
     data = ProgressInput(work_items=list(work), problems="数据共享难",

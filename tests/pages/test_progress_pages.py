@@ -39,7 +39,7 @@ def test_deleting_the_first_achievement_keeps_the_second_and_saves_it(app_db):
     at = open_draft(rev)
     assert names(at) == ["搭建数字乡村服务平台", "建立数据共享机制"]
 
-    buttons(at, "✕", "删除此项成果")[0].click().run()
+    buttons(at, "删除", "删除此项成果")[0].click().run()
 
     assert names(at) == ["建立数据共享机制"]
     assert measures(at) == ["针对部门壁垒问题，建立机制"]
@@ -53,7 +53,7 @@ def test_text_typed_into_a_later_achievement_survives_deleting_an_earlier_one(ap
     at = open_draft(rev)
 
     [w for w in at.text_input if w.label.startswith("成果名称")][1].input("建立健全数据共享机制")
-    buttons(at, "✕", "删除此项成果")[0].click().run()
+    buttons(at, "删除", "删除此项成果")[0].click().run()
 
     assert names(at) == ["建立健全数据共享机制"]
     save(at)
@@ -66,10 +66,10 @@ def test_work_items_keep_their_text_when_moved_and_removed(app_db):
     at = open_draft(rev)
 
     work_inputs(at)[2].input("举办现场推进会")
-    buttons(at, "↑", "上移")[2].click().run()
+    buttons(at, "上移", "上移此项")[2].click().run()
     assert [w.value for w in work_inputs(at)] == ["召开专题会议", "举办现场推进会", "开展专项调研"]
     work_inputs(at)[2].input("开展专项调研并形成报告")
-    buttons(at, "✕", "删除此项")[0].click().run()
+    buttons(at, "删除", "删除此项")[0].click().run()
     assert [w.value for w in work_inputs(at)] == ["举办现场推进会", "开展专项调研并形成报告"]
     save(at)
 
