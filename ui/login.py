@@ -58,7 +58,8 @@ def _cookie_script(phone: str, issued_at: float) -> str:
     token = accounts.make_login_token(phone, key=config.cookie_key(), expiry_days=days,
                                       issued_at=issued_at)
     expires_ms = int((issued_at + days * 86400) * 1000)
-    return ("<script>document.cookie = " + json.dumps(f"{cookie['name']}={token}")
+    value = json.dumps(f"{cookie['name']}={token}").replace("<", "\\u003c")  # no </script>
+    return ("<script>document.cookie = " + value
             + f" + '; expires=' + new Date({expires_ms}).toUTCString()"
             + " + '; path=/; SameSite=Lax'"
             + " + (location.protocol === 'https:' ? '; Secure' : '');</script>")
