@@ -47,8 +47,7 @@ with tabs[0]:
     st.download_button("导出Excel", data=workbook, file_name="改革品牌清单.xlsx", mime=XLSX_MIME,
                        disabled=not rows, key="list-xlsx")
     choices = {r["id"]: f"{r['区县']}｜{r['改革事项']}（{r['状态']}）" for r in rows}
-    picked = st.selectbox("查看详情", list(choices), format_func=choices.get, index=None,
-                          placeholder="请选择", key="list-pick")
+    picked = ui.pick("查看详情", choices, key="list-pick")
     if picked is not None:
         with db.session_scope() as s:
             entry = brand.get(s, actor=user, entry_id=picked)

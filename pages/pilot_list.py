@@ -60,8 +60,7 @@ if user.is_district or user.is_reform_office:
         ui.excel_button(rates, filename=f"{own}驳回率.xlsx", key="rates-xlsx")
 
 choices = {r["id"]: f"{r['试点名称']}（{r['文号']}，{r['状态']}）" for r in rows}
-picked = st.selectbox("查看试点详情", list(choices), format_func=choices.get, index=None,
-                      placeholder="请选择", key="list-pick")
+picked = ui.pick("查看试点详情", choices, key="list-pick")
 if picked is None:
     st.stop()
 with db.session_scope() as s:

@@ -95,8 +95,7 @@ if user.is_department:
         ui.table(rows)
         ui.excel_button(rows, filename="已分发试点.xlsx", key="dist-xlsx")
         choices = {r["id"]: f"{r['试点名称']}（{r['文号']}）" for r in rows}
-        target = st.selectbox("选择要更正的试点", list(choices), format_func=choices.get,
-                              index=None, placeholder="请选择", key="correct-pick")
+        target = ui.pick("选择要更正的试点", choices, key="correct-pick")
         if target is not None:
             with db.session_scope() as s:
                 p = pilots.get(s, actor=user, pilot_id=target)

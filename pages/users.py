@@ -12,9 +12,10 @@ from services.exports import XLSX_MIME
 user = ui.require_user(Role.ADMIN)
 
 
-def act(fn, success: str, on_conflict=None, **kwargs) -> None:
+def act(fn, success: str, on_conflict=None, on_success=None, **kwargs) -> None:
     """Run an admin action; on success rerun with `success`, else show why (nothing changed).
-    `on_conflict` runs first when the refusal is a conflict with someone else's change."""
+    `on_conflict` runs first when the refusal is a conflict with someone else's change,
+    `on_success` before the rerun."""
     try:
         with db.session_scope() as session:
             fn(session, actor=user, **kwargs)
@@ -23,6 +24,8 @@ def act(fn, success: str, on_conflict=None, **kwargs) -> None:
             on_conflict()
         st.error(ui.literal(exc))
         return
+    if on_success is not None:
+        on_success()
     st.session_state["flash"] = success
     st.rerun()
 
@@ -50,8 +53,7 @@ with list_tab:
 
     st.subheader("账号操作")
     choices = {r["id"]: f"{r['姓名']}（{r['手机号']}，{r['所属单位']}，{r['状态']}）" for r in rows}
-    target = st.selectbox("选择用户", list(choices), format_func=choices.get,
-                          index=None, placeholder="请选择要操作的用户", key="user-target")
+    target = ui.pick("选择用户", choices, key="user-target", placeholder="请选择要操作的用户")
     if target is not None:
         actions = {
             "停用": lambda s: accounts.set_disabled(s, actor=user, user_id=target, disabled=True),
@@ -69,7 +71,7 @@ with list_tab:
         # The user as this form first showed it: a save is checked against it, so an edit made
         # meanwhile by another admin is reported instead of being overwritten.
         seen_key = f"edit-{target}-seen"
-        if f"edit-{target}-name" not in st.session_state:  # the form is drawn anew
+        if seen_key not in st.session_state or f"edit-{target}-name" not in st.session_state:
             st.session_state[seen_key] = detail
         with st.form(f"edit-user-{target}"):
             st.markdown("**修改用户信息**（保存后该用户须重新登录）")
@@ -86,7 +88,8 @@ with list_tab:
                 act(accounts.update_user, "已保存用户信息，该用户须重新登录", user_id=target,
                     name=name, org_id=org_id, roles={r.value for r in roles},
                     seen=st.session_state[seen_key],
-                    on_conflict=lambda: st.session_state.update({seen_key: detail}))
+                    on_conflict=lambda: st.session_state.update({seen_key: detail}),
+                    on_success=lambda: st.session_state.pop(seen_key))  # next: as saved
 
 with create_tab:
     with st.form("create_user", clear_on_submit=False):
@@ -131,8 +134,8 @@ with org_tab:
         if st.form_submit_button("新增单位"):
             act(orgs.create_department, "已新增市级部门", name=new_org)
     departments = {r["id"]: r["单位名称"] for r in org_rows if r["类型"] == "市级部门"}
-    renamed = st.selectbox("更名的市级部门", list(departments), format_func=departments.get,
-                           index=None, placeholder="请选择市级部门", key="org-rename-target")
+    renamed = ui.pick("更名的市级部门", departments, key="org-rename-target",
+                      placeholder="请选择市级部门")
     if renamed is not None:
         with st.form(f"rename-org-{renamed}"):
             new_name = st.text_input("新名称", value=departments[renamed], max_chars=64,

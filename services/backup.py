@@ -233,6 +233,14 @@ def _target_path(destination: Path | None, stamp: str) -> Path:
     return destination / name  # a folder, existing or not
 
 
+def _remove_leftovers(folder: Path, prefix: str) -> None:
+    """A backup or restore killed outright (no `finally`) leaves its working folder behind,
+    with a copy of the data in it: the next run removes it."""
+    for leftover in folder.glob(prefix + "*"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
 def create(*, destination: Path | None = None, progress: Progress | None = None,
            url: str | None = None) -> BackupResult:
     """Write one archive: database dump, uploads, manifest.json (written last)."""
@@ -248,6 +256,7 @@ def create(*, destination: Path | None = None, progress: Progress | None = None,
     target.parent.mkdir(parents=True, exist_ok=True)
     uploads = config.upload_dir()
 
+    _remove_leftovers(target.parent, ".backup-")
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".backup-") as tmp:
         progress("导出数据库", 0, 1)
         pg_dump_major = None
@@ -501,6 +510,7 @@ def restore(archive: Path, *, progress: Progress | None = None, url: str | None 
 
     data = config.data_dir()
     members = manifest["members"]
+    _remove_leftovers(data, ".restore-")
     staging = Path(tempfile.mkdtemp(dir=data, prefix=".restore-"))
     try:
         staged: list[tuple[Path, str]] = []

@@ -195,8 +195,11 @@ def authenticate() -> CurrentUser:
         _sign_out("您已退出登录。")
     _restore_from_cookie()
     checked = _checked_session()
+    # The login form's place, drawn on every run: in the run of the 登录 click the page follows
+    # the emptied form, and without this slot it would move up one place in the next run, be
+    # drawn anew and lose what the user had open (a tab, a drop-down).
+    box = st.empty()
     if checked is None:
-        box = st.empty()
         with box.container():
             if _login_form() is None:
                 st.stop()

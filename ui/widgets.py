@@ -51,11 +51,23 @@ def attachments(items, *, key: str) -> None:
 def pick(label: str, choices: dict, *, key: str, preselect=None, first: bool = False,
          placeholder: str = "请选择"):
     """Choose a record: the one a link opened (`preselect`), else the first (queues, `first`)
-    or none. `choices` maps record ids to the text shown."""
+    or none. `choices` maps record ids to the text shown.
+
+    The choice follows the record's id, not its text. The browser reports a choice by the
+    text it showed, so when an action changes that text (停用, a new status, a new name)
+    Streamlit no longer finds it among the options and would drop the choice — and with it
+    the form under it and the user's next click. The id chosen last is put back instead.
+    """
     ids = list(choices)
+    remembered = f"{key}--id"
+    shown = st.session_state.get(key)
+    if shown is not None and shown not in choices and st.session_state.get(remembered) in choices:
+        st.session_state[key] = st.session_state[remembered]
     index = ids.index(preselect) if preselect in choices else (0 if first and ids else None)
-    return st.selectbox(label, ids, format_func=choices.get, index=index, key=key,
-                        placeholder=placeholder)
+    chosen = st.selectbox(label, ids, format_func=choices.get, index=index, key=key,
+                          placeholder=placeholder)
+    st.session_state[remembered] = chosen
+    return chosen
 
 
 def reject_reason(key: str) -> str:

@@ -76,6 +76,15 @@ def login(page, url: str, phone: str, password: str) -> None:
     settle(page)
 
 
+def change_password(page, old: str, new: str) -> None:
+    """Fill the 修改密码 form (forced or on 业务工作台) and press 确认修改."""
+    page.get_by_label("原密码").fill(old)
+    page.get_by_label("新密码", exact=True).fill(new)
+    page.get_by_label("确认新密码").fill(new)
+    page.get_by_role("button", name="确认修改").click()
+    settle(page)
+
+
 PASSWORD = "Passw0rd1"  # the demo users' password on `server_with_passwords`
 
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import login, open_page, settle
+from tests.e2e.conftest import change_password, login, open_page, settle
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "Passw0rd1"
@@ -18,11 +18,7 @@ def test_admin_first_login_forces_password_change_then_sees_workbench(server, br
 
     login(page, server, "13800000000", "123456")
     page.get_by_text("修改初始密码").first.wait_for()
-    page.get_by_label("原密码").fill("123456")
-    page.get_by_label("新密码", exact=True).fill("Admin2026x")
-    page.get_by_label("确认新密码").fill("Admin2026x")
-    page.get_by_role("button", name="确认修改").click()
-    settle(page)
+    change_password(page, "123456", "Admin2026x")
     page.get_by_text("密码已修改，请使用新密码重新登录").first.wait_for()
 
     login(page, server, "13800000000", "Admin2026x")
@@ -131,3 +127,17 @@ def test_twenty_logins_in_a_row_are_all_handled(server_with_passwords, browser):
 
     assert lost == []
     assert components == [0] * 20
+
+
+def test_the_first_action_after_login_keeps_the_tab_the_user_opened(server_with_passwords,
+                                                                    browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    login(page, server_with_passwords, "13800000203", PASSWORD)
+    page.get_by_role("heading", name="业务工作台").first.wait_for()
+    page.get_by_role("tab", name="修改密码").click()
+
+    change_password(page, "not-my-password", "Qianjiang2027x")
+
+    page.get_by_text("原密码不正确").first.wait_for()
+    assert page.get_by_role("tab", name="修改密码").get_attribute("aria-selected") == "true"
+    page.close()

@@ -313,3 +313,24 @@ def test_a_postgresql_archive_is_not_restored_into_sqlite(pg_databases, monkeypa
         backup.restore(archive)
 
     assert not any(p.is_file() for p in (tmp_path / "new").rglob("*"))
+
+
+def test_working_folders_left_by_a_killed_backup_or_restore_are_removed_by_the_next_run(
+        new_site, monkeypatch, tmp_path):
+    source = new_site()
+    source.activate(monkeypatch)
+    populate(source.url)
+    out = tmp_path / "out"
+    (out / ".backup-killed").mkdir(parents=True)
+    (out / ".backup-killed" / "reform.db").write_bytes(b"a copy of the data")
+
+    path = backup.create(destination=out).path
+    target = new_site()
+    target.activate(monkeypatch)
+    (target.data_dir / ".restore-killed" / "uploads").mkdir(parents=True)
+    (target.data_dir / ".restore-killed" / "reform.db").write_bytes(b"a copy of the data")
+    backup.restore(path)
+
+    assert [p.name for p in out.iterdir()] == [path.name]
+    assert not list(target.data_dir.glob(".restore-*"))
+    assert target.tables() == source.tables()

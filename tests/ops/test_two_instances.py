@@ -20,7 +20,7 @@ from services import accounts, db, pilots
 from services.config import ROOT
 from services.passwords import hash_password
 from tests.e2e.conftest import (  # noqa: F401  (browser is a fixture)
-    CHROMIUM, _free_port, browser, login, open_page, settle,
+    CHROMIUM, _free_port, browser, change_password, login, open_page, settle,
 )
 from tests.services.pilot_helpers import NATIONAL
 
@@ -130,11 +130,7 @@ def test_a_password_changed_on_instance_one_logs_in_on_instance_two(instances, b
     one = browser.new_context().new_page()
     login(one, first, "13800000201", "123456")
     one.get_by_text("修改初始密码").first.wait_for()
-    one.get_by_label("原密码").fill("123456")
-    one.get_by_label("新密码", exact=True).fill("Qianjiang2026")
-    one.get_by_label("确认新密码").fill("Qianjiang2026")
-    one.get_by_role("button", name="确认修改").click()
-    settle(one)
+    change_password(one, "123456", "Qianjiang2026")
     one.get_by_text("密码已修改，请使用新密码重新登录").first.wait_for()
     refused = browser.new_context().new_page()
     two = browser.new_context().new_page()
