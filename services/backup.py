@@ -353,10 +353,17 @@ def verify(archive: Path, progress: Progress | None = None) -> dict:
                     continue
                 seen[info.name] = {"sha256": _stream(tar, info), "size": info.size}
                 progress("校验备份", len(seen), 0)
+            # tarfile takes a damaged header for the end of the archive: read the compressed
+            # stream to its end as well, so that its own checksum tells damage apart.
+            while tar.fileobj.read(CHUNK):
+                pass
     except (OSError, tarfile.TarError, EOFError, zlib.error) as exc:
         raise BackupError(f"备份文件已损坏，无法读取：{exc}") from exc
     progress("校验备份", len(seen), len(seen))
     if manifest_bytes is None:
+        if seen:
+            raise BackupError(f"备份文件不完整：读到 {len(seen)} 个成员后没有找到清单 manifest.json"
+                              "（文件可能被截断或损坏），未写入任何数据")
         raise BackupError("备份文件缺少 manifest.json，不是本系统的备份")
     try:
         manifest = json.loads(manifest_bytes.decode("utf-8"))

@@ -101,7 +101,7 @@ def test_archive_whose_compressed_bytes_are_damaged_is_refused_and_nothing_is_wr
     target = new_site()
     target.activate(monkeypatch)
 
-    with pytest.raises(backup.BackupError):
+    with pytest.raises(backup.BackupError, match="备份文件已损坏"):
         backup.restore(path)
 
     assert target.tables() == {} and target.files() == {}
