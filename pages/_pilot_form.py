@@ -127,7 +127,7 @@ def _join_request(key: str, actor: CurrentUser, duplicate: pilots.DuplicateInfo)
                 st.session_state["flash"] = pilots.join_request_notice(s, actor=actor,
                                                                        request_id=req.id)
         except DomainError as exc:
-            st.error(str(exc))
+            st.error(ui.literal(exc))
         else:
             st.rerun()
     st.caption("文号或批次填写有误的，请直接修改；不同批次的试点请填写批次后分别录入。")

@@ -44,9 +44,10 @@ def save(entry, data, uploads, submit: bool) -> None:
     st.rerun()
 
 
-ui.flash()
-if missing := st.session_state.pop("brand_missing", None):
-    st.warning("上报前还需：" + "；".join(missing))
+with st.container():  # a stable slot: the tabs below keep their place (and the open tab)
+    ui.flash()
+    if missing := st.session_state.pop("brand_missing", None):
+        st.warning(ui.literal("上报前还需：" + "；".join(missing)))
 generation = st.session_state.setdefault("brand_form_gen", 0)  # fresh widgets after a save
 preselect = st.session_state.pop("open_brand", None)
 new_tab, mine_tab = st.tabs(["新建改革品牌", "本区县改革品牌"],

@@ -33,8 +33,9 @@ def save(action, *, submit: bool, **kwargs) -> bool:
             missing = [] if submit else pilots.missing_for_submit(s, actor=user,
                                                                    pilot_id=pilot.id)
     except DomainError as exc:
-        st.error(str(exc))
+        st.error(ui.literal(exc))
         return False
+    st.session_state["open_pilot"] = pilot.id  # the next run shows it under 本区县试点
     if submit:
         st.session_state["flash"] = f"“{pilot.name}”已上报，等待区县审核员审核"
     else:
@@ -45,7 +46,9 @@ def save(action, *, submit: bool, **kwargs) -> bool:
 
 with st.container():  # a stable slot: the tabs below keep their place (and the open tab)
     ui.flash()
-new_tab, mine_tab = st.tabs(["新建试点", "本区县试点"])
+preselect = st.session_state.pop("open_pilot", None)  # from 业务工作台 or a save
+new_tab, mine_tab = st.tabs(["新建试点", "本区县试点"],
+                            default="本区县试点" if preselect is not None else None)
 with new_tab:
     generation = st.session_state.setdefault("new_form_gen", 0)  # a fresh form after success
     data, uploads = pilot_form(f"new{generation}", actor=user, pilot=None, districts=districts,
@@ -68,7 +71,6 @@ with mine_tab:
     ui.table(rows)
     ui.excel_button(rows, filename="本区县试点项目.xlsx", key="mine-xlsx")
     choices = {r["id"]: f"{r['试点名称']}（{r['文号']}，{r['状态']}）" for r in rows}
-    preselect = st.session_state.pop("open_pilot", None)
     picked = ui.pick("选择试点查看或修改", choices, key="mine-pick", preselect=preselect)
     if picked is not None:
         with db.session_scope() as s:

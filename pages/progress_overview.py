@@ -45,7 +45,7 @@ try:
             page = 1
             rows, total = progress_overview.rows(s, actor=user, filters=filters, page=page)
 except DomainError as exc:
-    st.error(str(exc))
+    st.error(ui.literal(exc))
     st.stop()
 
 pages = max(1, -(-total // progress_overview.PAGE_SIZE))

@@ -31,7 +31,8 @@ def act(fn, success: str, on_conflict=None, on_success=None, **kwargs) -> None:
 
 
 st.title("用户管理")
-ui.flash()
+with st.container():  # a stable slot: the tabs below keep their place (and the open tab)
+    ui.flash()
 
 with db.session_scope() as session:
     all_orgs = orgs.all_orgs(session)
@@ -55,16 +56,22 @@ with list_tab:
     choices = {r["id"]: f"{r['姓名']}（{r['手机号']}，{r['所属单位']}，{r['状态']}）" for r in rows}
     target = ui.pick("选择用户", choices, key="user-target", placeholder="请选择要操作的用户")
     if target is not None:
-        actions = {
-            "停用": lambda s: accounts.set_disabled(s, actor=user, user_id=target, disabled=True),
-            "启用": lambda s: accounts.set_disabled(s, actor=user, user_id=target, disabled=False),
-            "重置密码": lambda s: accounts.reset_password(s, actor=user, user_id=target),
-            "解锁": lambda s: accounts.unlock(s, actor=user, user_id=target),
+        line = next(r for r in rows if r["id"] == target)
+        actions = {  # only what applies to this account now: (service call, message)
+            "停用": (lambda s: accounts.set_disabled(s, actor=user, user_id=target, disabled=True),
+                   "已停用该账号") if line["状态"] != "停用" else None,
+            "启用": (lambda s: accounts.set_disabled(s, actor=user, user_id=target,
+                                                   disabled=False),
+                   "已启用该账号") if line["状态"] == "停用" else None,
+            "重置密码": (lambda s: accounts.reset_password(s, actor=user, user_id=target),
+                     "已重置该账号的密码，恢复为初始密码 123456"),
+            "解锁": (lambda s: accounts.unlock(s, actor=user, user_id=target),
+                   "已解锁该账号") if line["状态"] == "锁定" else None,
         }
-        for col, (label, run) in zip(st.columns(4), actions.items()):
+        shown = {label: a for label, a in actions.items() if a is not None}
+        for col, (label, (run, done)) in zip(st.columns(4), shown.items()):
             if col.button(label, key=f"user-{label}-{target}", width="stretch"):
-                act(lambda s, actor: run(s), f"已{label}所选用户"
-                    + ("，密码已恢复为初始密码 123456" if label == "重置密码" else ""))
+                act(lambda s, actor, run=run: run(s), done)
 
         with db.session_scope() as session:
             detail = accounts.user_detail(session, actor=user, user_id=target)
@@ -98,13 +105,9 @@ with create_tab:
         org_id = st.selectbox("所属单位", list(org_names), format_func=org_names.get)
         roles = st.multiselect("角色", list(Role), format_func=role_label)
         if st.form_submit_button("创建用户", type="primary"):
-            try:
-                with db.session_scope() as session:
-                    created = accounts.create_user(session, actor=user, phone=phone, name=name,
-                                                   org_id=org_id, roles={r.value for r in roles})
-                st.success(f"已创建用户（{created.phone}），初始密码 123456，首次登录须修改密码")
-            except DomainError as exc:
-                st.error(ui.literal(exc))
+            # The rerun shows the new user in 用户列表 as well.
+            act(accounts.create_user, f"已创建用户“{name.strip()}”，初始密码 123456，首次登录须修改密码",
+                phone=phone, name=name, org_id=org_id, roles={r.value for r in roles})
 
 with import_tab:
     st.text("按模板填写：手机号、姓名、所属单位（与系统单位名称一致）、角色（多个角色用“、”分隔）。"

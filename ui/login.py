@@ -9,6 +9,7 @@ from services import accounts, config, db, seed
 from services.errors import DomainError, SessionExpired
 from services.identity import CurrentUser
 from ui.menu import all_pages
+from ui.widgets import literal
 
 ROOT = config.ROOT
 APP_TITLE = "区县改革报表填报系统"
@@ -100,7 +101,7 @@ def _login_form():
         with db.session_scope() as session:
             user = accounts.authenticate(session, phone=phone, password=password)
     except DomainError as exc:
-        st.error(str(exc))
+        st.error(literal(exc))
         return None
     _sign_in(user, time.time())
     return user
@@ -123,7 +124,7 @@ def _password_form(user: CurrentUser, *, forced: bool) -> bool:
         with db.session_scope() as session:
             accounts.change_password(session, actor=user, old=old, new=new, confirm=confirm)
     except DomainError as exc:
-        st.error(str(exc))
+        st.error(literal(exc))
         return False
     return True
 

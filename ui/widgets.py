@@ -61,7 +61,10 @@ def pick(label: str, choices: dict, *, key: str, preselect=None, first: bool = F
     ids = list(choices)
     remembered = f"{key}--id"
     shown = st.session_state.get(key)
-    if shown is not None and shown not in choices and st.session_state.get(remembered) in choices:
+    if preselect in choices:  # a link (or a save) opened this record: it wins over a choice
+        st.session_state[key] = preselect
+    elif shown is not None and shown not in choices \
+            and st.session_state.get(remembered) in choices:
         st.session_state[key] = st.session_state[remembered]
     index = ids.index(preselect) if preselect in choices else (0 if first and ids else None)
     chosen = st.selectbox(label, ids, format_func=choices.get, index=index, key=key,
@@ -109,6 +112,8 @@ def perform(fn, success: str, **kwargs) -> None:
 
 
 def flash() -> None:
-    """The success message of the action that caused this run, if any."""
+    """The success message of the action that caused this run, if any: at the top of the page
+    and as a toast, which shows wherever the user has scrolled to."""
     if msg := st.session_state.pop("flash", None):
         st.success(literal(msg))
+        st.toast(literal(msg))

@@ -183,3 +183,36 @@ def test_clerk_removes_a_wrongly_uploaded_file_from_a_draft(server_with_password
                           .where(Attachment.record_type == "pilot")).scalars().all()
     assert "错传的文件.pdf" not in names and "国家文件.pdf" in names
     page.close()
+
+
+def test_opening_a_returned_pilot_from_the_workbench_shows_it_and_why(server_with_passwords,
+                                                                      browser, monkeypatch):
+    import os
+
+    from services import db, pilots
+    from services.pilots import NATIONAL_DOC, PilotInput, Upload
+    from services.review import Action
+    from tests.pages.progress_setup import CLERK, PDF, REVIEWER, actor, org_id
+    data = server_data_dirs[server_with_passwords]
+    monkeypatch.setenv("REFORM_DATA_DIR", str(data))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{data / 'reform.db'}")
+    engine = db.make_engine(os.environ["DATABASE_URL"])
+    with db.session_scope(engine) as s:
+        p = pilots.create(s, actor=actor(s, CLERK), submit=True, data=PilotInput(
+            name="退回待改的试点", deploy_level="中办国办", doc_title="关于开展试点的通知",
+            doc_number="国办发〔2023〕77号", content="开展改革", due_date=date(2026, 12, 31),
+            dept_id=org_id(s, "市发展改革委"), districts=set()),
+            uploads=[Upload(NATIONAL_DOC, "国家文件.pdf", PDF)])
+        pilots.act(s, actor=actor(s, REVIEWER), pilot_id=p.id, action=Action.REJECT,
+                   version=p.version, comment="请补充试点内容及任务的具体安排")
+    engine.dispose()
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    sign_in(page, server_with_passwords, CLERK)
+    page.get_by_test_id("stHorizontalBlock").filter(has_text="退回待改的试点").last \
+        .get_by_role("button", name="打开").click()
+    settle(page)
+
+    page.get_by_role("heading", name="试点项目录入").first.wait_for()
+    assert page.get_by_role("tab", name="本区县试点").get_attribute("aria-selected") == "true"
+    page.get_by_text("请补充试点内容及任务的具体安排").first.wait_for()
+    page.close()

@@ -28,11 +28,11 @@ def test_actions_one_after_another_on_the_chosen_user_all_take_effect(server_wit
 
     page.get_by_role("button", name="停用", exact=True).click()
     settle(page)
-    page.get_by_text("已停用所选用户").first.wait_for()
+    page.get_by_text("已停用该账号").first.wait_for()
     page.get_by_role("button", name="启用", exact=True).click()  # the line now says 停用
     settle(page)
 
-    page.get_by_text("已启用所选用户").first.wait_for()
+    page.get_by_text("已启用该账号").first.wait_for()
     assert stored(server_with_passwords) == ("万州领导", False)
 
     for name in ("万州区领导甲", "万州区领导乙"):  # each save changes the line again
@@ -44,4 +44,27 @@ def test_actions_one_after_another_on_the_chosen_user_all_take_effect(server_wit
     # Still chosen: its form is there, showing what was saved.
     expect(page.get_by_label("姓名", exact=True).first).to_have_value("万州区领导乙")
     expect(page.get_by_role("button", name="停用", exact=True)).to_be_visible()
+    page.close()
+
+
+def test_org_actions_keep_the_tab_open_and_their_messages_in_view(server_with_passwords,
+                                                                  browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    sign_in(page, server_with_passwords, "13800000000")
+    open_page(page, "用户管理")
+    org_tab = page.get_by_role("tab", name="单位管理")
+    org_tab.click()
+
+    page.get_by_label("新增市级部门名称").fill("市数据发展局")
+    page.get_by_role("button", name="新增单位").click()
+    settle(page)
+    page.get_by_text("已新增市级部门").first.wait_for()
+    assert org_tab.get_attribute("aria-selected") == "true"
+
+    page.get_by_label("新增市级部门名称").fill("市教委")  # already there
+    page.get_by_role("button", name="新增单位").click()
+    settle(page)
+
+    expect(page.get_by_text("单位“市教委”已存在").first).to_be_visible()
+    assert org_tab.get_attribute("aria-selected") == "true"
     page.close()

@@ -3,7 +3,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from models import Org, User
+from models import Org, Pilot, User
 from services import accounts, db, pilots
 from tests.pages.conftest import logged_in
 
@@ -94,6 +94,10 @@ def test_save_keeps_an_incomplete_draft_and_names_what_is_still_missing(app_db):
     [message] = [m.value for m in at.success]
     assert "已保存为草稿" in message
     assert "上报前还需填写：部署层级、文件依据、试点内容及任务、完成时间、佐证材料（国家文件）" in message
+    # The saved draft is opened under 本区县试点, ready for what is missing.
+    with db.session_scope() as s:
+        saved = s.execute(select(Pilot.id).where(Pilot.name == "数字乡村改革试点")).scalar_one()
+    assert at.selectbox(key="mine-pick").value == saved
 
 
 def test_clerk_removes_a_wrongly_uploaded_file_from_a_draft(app_db):

@@ -1,7 +1,7 @@
 """用户管理 and 系统设置 in AppTest: editing a user, managing departments, the upload cap."""
 from sqlalchemy import select
 
-from models import Org, User
+from models import Org, Role, User
 from services import accounts, db, settings
 from tests.pages.conftest import logged_in
 
@@ -84,6 +84,33 @@ def test_the_chosen_user_stays_chosen_after_an_action_changes_its_line(app_db):
     assert stored_user("13800000101").disabled
     assert by_label(at.selectbox, "选择用户").value == clerk.id  # its text now says 停用
     assert any(b.label == "启用" for b in at.button)
+
+
+def test_a_created_user_is_in_the_list_at_once(app_db):
+    at = users_page()
+    form = [t for t in at.text_input if t.label in ("手机号", "姓名")]
+    phone, name = form[-2], form[-1]  # 新增用户's (the list tab has its own search box)
+    phone.input("13912345678")
+    name.input("新来的录入员")
+    [roles] = [m for m in at.multiselect if m.label == "角色"]
+    roles.select(Role.CLERK)
+
+    by_label(at.button, "创建用户").click().run()
+
+    assert any("已创建用户“新来的录入员”" in s.value for s in at.success)
+    assert "13912345678" in at.dataframe[0].value["手机号"].tolist()
+
+
+def test_only_the_actions_that_apply_to_the_chosen_account_are_offered(app_db):
+    at, _clerk = users_page_with("13800000101")
+    offered = {b.label for b in at.button} & {"停用", "启用", "重置密码", "解锁"}
+    assert offered == {"停用", "重置密码"}
+
+    by_label(at.button, "停用").click().run()
+
+    assert any(s.value == "已停用该账号" for s in at.success)
+    offered = {b.label for b in at.button} & {"停用", "启用", "重置密码", "解锁"}
+    assert offered == {"启用", "重置密码"}
 
 
 def test_admin_adds_a_department_and_the_org_list_exports(app_db):
