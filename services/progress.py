@@ -447,7 +447,7 @@ def _workbench(session: Session, actor: CurrentUser) -> list[Todo]:
     if not (actor.is_district and actor.has(Role.CLERK)):
         return []
     return [Todo(kind="推进任务", module="task", module_label="试点推进任务",
-                 record_id=task["task_id"], title=task["试点名称"], status="待填报",
+                 record_id=task["task_id"], title=task["试点名称"], status="未填报",
                  org_name=task["主管市级部门"], updated_at=task["推送时间"],
                  page="pages/progress_update.py", open_key="open_task")
             for task in unreported_tasks(session, actor=actor)]

@@ -86,12 +86,18 @@ def excel_button(rows: list[dict], *, filename: str, label: str = "导出Excel",
                        mime=XLSX_MIME, key=key or f"xlsx-{filename}", disabled=not rows)
 
 
+def _cell(value):
+    """A table cell as a user reads it: local time, and nothing (not "None") when empty."""
+    if value is None:
+        return ""
+    return local_time(value) if isinstance(value, datetime) else value
+
+
 def table(rows: list[dict], *, hide: tuple[str, ...] = ("id",)) -> None:
     if not rows:
         st.info("暂无数据")
         return
-    frame = pd.DataFrame([{k: local_time(v) if isinstance(v, datetime) else v
-                           for k, v in row.items()} for row in rows])
+    frame = pd.DataFrame([{k: _cell(v) for k, v in row.items()} for row in rows])
     st.dataframe(frame.drop(columns=[c for c in hide if c in frame.columns]),
                  hide_index=True, width="stretch")
 

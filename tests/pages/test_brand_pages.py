@@ -152,6 +152,7 @@ def test_save_of_an_incomplete_draft_names_what_is_missing(app_db):
     assert [e.status for e in stored()] == ["草稿"]
     assert any("上报前还需" in w.value and "获评类别" in w.value for w in at.warning)
     assert at.selectbox(key="mine-pick").value == stored()[0].id  # opened to finish it
+    assert at.dataframe[0].value["获评日期"].tolist() == [""]  # not "None"
 
 
 def test_business_work_commendation_shows_the_manuals_sentence(app_db):
