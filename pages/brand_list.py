@@ -14,6 +14,8 @@ from services.exports import XLSX_MIME
 PAGE = "pages/brand_list.py"
 user = ui.require_user(page=PAGE)
 st.title("改革品牌清单")
+with st.container():  # a stable slot: an action's message whose rerun landed here
+    ui.flash()
 with db.session_scope() as s:
     districts = {o.id: o.name for o in brand.districts(s)}
     categories = {c.id: c.name for c in brand.categories(s, include_retired=True)}

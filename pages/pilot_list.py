@@ -11,6 +11,8 @@ from services.exports import XLSX_MIME
 
 user = ui.require_user()
 st.title("试点项目清单")
+with st.container():  # a stable slot: an action's message whose rerun landed here
+    ui.flash()
 with db.session_scope() as s:
     districts = orgs.all_orgs(s, OrgKind.DISTRICT)
     departments = orgs.all_orgs(s, OrgKind.DEPARTMENT)

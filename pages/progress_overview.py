@@ -12,6 +12,8 @@ PAGE = "pages/progress_overview.py"
 ALL = "全部"
 user = ui.require_user(page=PAGE)
 st.title("试点推进总览")
+with st.container():  # a stable slot: an action's message whose rerun landed here
+    ui.flash()
 st.caption("每个已分发试点 × 涉及区县一行：现行版本为最新“已确认”版本（驾驶舱按此统计）；"
            "“新版本在审”表示有更新的版本正在审核。")
 

@@ -6,6 +6,8 @@ from services import accounts, db, notifications, workbench
 
 user = ui.require_user()
 st.title("业务工作台")
+with st.container():  # a stable slot: an action's message whose rerun landed here
+    ui.flash()
 st.caption(f"{ui.literal(user.org_name)} · {ui.literal(user.name)}")
 
 with db.session_scope() as session:

@@ -1,4 +1,5 @@
 """业务工作台 as a page: user text shown literally, every line opening its module's page."""
+import pytest
 from sqlalchemy import select
 
 from models import Role, User
@@ -46,3 +47,20 @@ def test_open_button_of_a_returned_pilot_opens_the_entry_page(app_db):
 
     assert not at.exception
     assert at.title[0].value == "试点项目录入"
+
+
+@pytest.mark.parametrize("page", ["pages/workbench.py", "pages/pilot_list.py",
+                                  "pages/brand_list.py", "pages/progress_overview.py"])
+def test_an_actions_message_shows_on_whichever_page_its_rerun_lands(app_db, page):
+    """A menu click right after 保存并上报 / 通过 lands the action's rerun on another page: the
+    message shows there, once, instead of on some later page."""
+    at = logged_in("13800000101").run()
+    at.switch_page(page).run()
+    at.session_state["flash"] = "“数字乡村改革试点”已上报，等待区县审核员审核"
+
+    at.run()
+
+    shown = [s.value for s in at.success if "已上报" in s.value]
+    assert shown == [literal("“数字乡村改革试点”已上报，等待区县审核员审核")]
+    at.run()
+    assert not any("已上报" in s.value for s in at.success)  # once
