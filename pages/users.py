@@ -56,22 +56,23 @@ with list_tab:
     choices = {r["id"]: f"{r['姓名']}（{r['手机号']}，{r['所属单位']}，{r['状态']}）" for r in rows}
     target = ui.pick("选择用户", choices, key="user-target", placeholder="请选择要操作的用户")
     if target is not None:
-        line = next(r for r in rows if r["id"] == target)
-        actions = {  # only what applies to this account now: (service call, message)
-            "停用": (lambda s: accounts.set_disabled(s, actor=user, user_id=target, disabled=True),
-                   "已停用该账号") if line["状态"] != "停用" else None,
-            "启用": (lambda s: accounts.set_disabled(s, actor=user, user_id=target,
-                                                   disabled=False),
-                   "已启用该账号") if line["状态"] == "停用" else None,
-            "重置密码": (lambda s: accounts.reset_password(s, actor=user, user_id=target),
-                     "已重置该账号的密码，恢复为初始密码 123456"),
-            "解锁": (lambda s: accounts.unlock(s, actor=user, user_id=target),
-                   "已解锁该账号") if line["状态"] == "锁定" else None,
-        }
-        shown = {label: a for label, a in actions.items() if a is not None}
-        for col, (label, (run, done)) in zip(st.columns(4), shown.items()):
+        state = next(r["状态"] for r in rows if r["id"] == target)
+        # Only what applies to this account now: (button, action for act(), message).
+        enable = state == "停用"
+        actions = [("启用" if enable else "停用",
+                    lambda s, actor: accounts.set_disabled(s, actor=actor, user_id=target,
+                                                           disabled=not enable),
+                    "已启用该账号" if enable else "已停用该账号"),
+                   ("重置密码",
+                    lambda s, actor: accounts.reset_password(s, actor=actor, user_id=target),
+                    "已重置该账号的密码，恢复为初始密码 123456")]
+        if state == "锁定":
+            actions.append(("解锁", lambda s, actor: accounts.unlock(s, actor=actor,
+                                                                   user_id=target),
+                            "已解锁该账号"))
+        for col, (label, run, done) in zip(st.columns(4), actions):
             if col.button(label, key=f"user-{label}-{target}", width="stretch"):
-                act(lambda s, actor, run=run: run(s), done)
+                act(run, done)
 
         with db.session_scope() as session:
             detail = accounts.user_detail(session, actor=user, user_id=target)

@@ -29,6 +29,14 @@ def _rewrite(path, members: dict[str, bytes]) -> None:
             tar.addfile(info, io.BytesIO(data))
 
 
+def archived_site(new_site, monkeypatch, tmp_path):
+    """A populated site (the active one) and its archive, tmp_path/b.tar.gz."""
+    source = new_site()
+    source.activate(monkeypatch)
+    populate(source.url)
+    return source, backup.create(destination=tmp_path / "b.tar.gz").path
+
+
 def test_backup_then_restore_into_a_fresh_site_gives_every_row_and_every_file_back(
         new_site, monkeypatch, tmp_path):
     source = new_site()
@@ -69,10 +77,7 @@ def test_manifest_holds_the_checksum_and_size_of_every_member(new_site, monkeypa
 
 def test_archive_with_a_flipped_byte_in_a_member_is_refused_and_nothing_is_written(
         new_site, monkeypatch, tmp_path):
-    source = new_site()
-    source.activate(monkeypatch)
-    populate(source.url)
-    path = backup.create(destination=tmp_path / "b.tar.gz").path
+    source, path = archived_site(new_site, monkeypatch, tmp_path)
     members = _archive_members(path)
     upload = next(n for n in members if n.startswith("uploads/"))
     data = bytearray(members[upload])
@@ -91,10 +96,7 @@ def test_archive_with_a_flipped_byte_in_a_member_is_refused_and_nothing_is_writt
 
 def test_archive_whose_compressed_bytes_are_damaged_is_refused_and_nothing_is_written(
         new_site, monkeypatch, tmp_path):
-    source = new_site()
-    source.activate(monkeypatch)
-    populate(source.url)
-    path = backup.create(destination=tmp_path / "b.tar.gz").path
+    source, path = archived_site(new_site, monkeypatch, tmp_path)
     raw = bytearray(path.read_bytes())
     raw[len(raw) // 2] ^= 0xFF
     path.write_bytes(bytes(raw))
@@ -109,10 +111,7 @@ def test_archive_whose_compressed_bytes_are_damaged_is_refused_and_nothing_is_wr
 
 def test_restore_refuses_a_site_that_already_has_data_and_changes_nothing(
         new_site, monkeypatch, tmp_path):
-    source = new_site()
-    source.activate(monkeypatch)
-    populate(source.url)
-    path = backup.create(destination=tmp_path / "b.tar.gz").path
+    source, path = archived_site(new_site, monkeypatch, tmp_path)
     busy = new_site()
     busy.activate(monkeypatch)
     db.migrate(busy.url)
@@ -125,10 +124,7 @@ def test_restore_refuses_a_site_that_already_has_data_and_changes_nothing(
 
 
 def test_restore_refuses_a_data_dir_that_already_has_uploads(new_site, monkeypatch, tmp_path):
-    source = new_site()
-    source.activate(monkeypatch)
-    populate(source.url)
-    path = backup.create(destination=tmp_path / "b.tar.gz").path
+    source, path = archived_site(new_site, monkeypatch, tmp_path)
     target = new_site()
     target.activate(monkeypatch)
     (target.data_dir / "uploads" / "ab").mkdir(parents=True)

@@ -94,21 +94,17 @@ def test_a_workstation_without_chromium_or_postgresql_passes_with_those_tests_sk
     assert calls.strip() == "make test TEST_DATABASE_URL="
 
 
-def test_ci_without_chromium_fails_before_running_tests(run_ci):
-    code, output, calls = run_ci(ci=True, chromium_present=False, pg_up=True,
+@pytest.mark.parametrize("chromium_present, pg_up, refusal", [
+    (False, True, "CI FAILED: Chromium is not installed"),
+    (True, False, "CI FAILED: PostgreSQL is not reachable"),
+], ids=["without chromium", "without postgresql"])
+def test_ci_without_a_required_service_fails_before_running_tests(run_ci, chromium_present,
+                                                                  pg_up, refusal):
+    code, output, calls = run_ci(ci=True, chromium_present=chromium_present, pg_up=pg_up,
                                  report=junit(UNIT, BROWSER))
 
     assert code != 0
-    assert "CI FAILED: Chromium is not installed" in output
-    assert calls == ""
-
-
-def test_ci_without_postgresql_fails_before_running_tests(run_ci):
-    code, output, calls = run_ci(ci=True, chromium_present=True, pg_up=False,
-                                 report=junit(UNIT, BROWSER))
-
-    assert code != 0
-    assert "CI FAILED: PostgreSQL is not reachable" in output
+    assert refusal in output
     assert calls == ""
 
 
