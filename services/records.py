@@ -73,6 +73,7 @@ def create(session: Session, *, flow: Flow, actor: CurrentUser, values: dict,
     require_active(session, actor)
     if not flow.may_edit(actor):
         raise PermissionDenied(f"您无权录入{flow.label}")
+    flow.refuse_engine_columns(values)
     check_lengths(flow, values)
     record = flow.model(org_id=actor.org_id, status=DRAFT, created_by=actor.id,
                         updated_by=actor.id, **values)
@@ -87,6 +88,7 @@ def save(session: Session, *, flow: Flow, actor: CurrentUser, record_id: int, ve
     """保存 (and with submit, 保存并上报) an editable record; changes audited old→new
     (in the caller's transaction)."""
     get(session, flow=flow, actor=actor, record_id=record_id)
+    flow.refuse_engine_columns(values)
     check_lengths(flow, values)
     record = flow.apply(session, record_id=record_id, action=Action.SAVE, actor=actor,
                         version=version, values=values, extra_changes=extra_changes,

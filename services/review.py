@@ -9,7 +9,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import and_, false, func, or_, select, true, update
+from sqlalchemy import DateTime, and_, false, func, or_, select, true, update
 from sqlmodel import Session
 
 from models import AuditEvent, Org, OrgKind, Role, User, utcnow
@@ -25,9 +25,10 @@ DRAFT = "草稿"
 RETURNED = "退回修改"
 MIN_REASON_LENGTH = 5
 SYSTEM_ROLE = "system"
-# Columns an action never sets through `values`: the engine owns them.
-PROTECTED_FIELDS = frozenset({"id", "status", "version", "org_id", "created_by", "created_at",
-                              "updated_by", "updated_at"})
+# Columns a form never sets: the engine owns them (with every timestamp column of the model and
+# whatever a flow adds in `engine_columns`, see `Flow.engine_owned`).
+ENGINE_COLUMNS = frozenset({"id", "status", "version", "org_id", "created_by", "created_at",
+                            "updated_by", "updated_at", "approved_at", "confirmed_at"})
 
 
 class Action(StrEnum):
@@ -248,6 +249,8 @@ class Flow:
     workbench: Callable[[Session, CurrentUser], list[Todo]] | None = None
     # Extra recipients when a record enters a state (e.g. clerks of every involved district).
     extra_recipients: Callable[[Session, Any, str], Iterable[int]] | None = None
+    # Columns set only by the engine or the flow's effects, beyond ENGINE_COLUMNS and timestamps.
+    engine_columns: frozenset[str] = frozenset()
     _index: dict[tuple[str, str], Transition] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -257,6 +260,20 @@ class Flow:
             if key in self._index:
                 raise ValueError(f"duplicate transition {key} in {self.module}")
             self._index[key] = t
+
+    @property
+    def engine_owned(self) -> frozenset[str]:
+        """Columns of the model that no form may set: ENGINE_COLUMNS, every timestamp column
+        (approved_at, confirmed_at, … are stamped by effects) and the flow's own additions."""
+        columns = self.model.__table__.columns
+        stamps = {c.name for c in columns if isinstance(c.type, DateTime)}
+        return frozenset((ENGINE_COLUMNS | stamps | self.engine_columns) & set(columns.keys()))
+
+    def refuse_engine_columns(self, values: dict | None) -> None:
+        """ValidationError naming any engine-owned column among form `values`."""
+        if owned := sorted(self.engine_owned & set(values or {})):
+            names = "、".join(self.labels.get(name, name) for name in owned)
+            raise ValidationError(f"不能填写{names}：这些字段由审核流程维护")
 
     # --- the table ---------------------------------------------------------------------------
 
@@ -433,8 +450,7 @@ class Flow:
     ) -> Any:
         if actor is not SYSTEM_USER:
             require_active(session, actor)
-        if protected := sorted(PROTECTED_FIELDS & set(values or {})):
-            raise PermissionDenied(f"不能直接修改{('、'.join(protected))}：这些字段由审核流程维护")
+        self.refuse_engine_columns(values)
         record = session.get(self.model, record_id)
         if record is None:
             raise ValidationError("记录不存在或已被删除，请刷新后重试")
