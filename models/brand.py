@@ -17,6 +17,9 @@ class BrandCategory(SQLModel, table=True):
     retired: bool = Field(default=False)
     sort_order: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow)
+    # Bumped by every rename, retirement or restoration: a change made from an older list is
+    # refused instead of silently undoing another administrator's.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class BrandEntry(ReviewedRecord, table=True):

@@ -89,6 +89,38 @@ def test_every_registered_flow_has_a_status_check_with_exactly_its_states(
         assert _states_in(checks[table]) == set(flow.states), flow.module
 
 
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_join_requests_have_a_status_check_with_exactly_their_states(
+        tmp_path, pg_database_url, dialect):
+    from services import pilots
+    if dialect == "postgresql" and not pg_database_url:
+        pytest.skip("TEST_DATABASE_URL not set")
+    url = pg_database_url if dialect == "postgresql" else f"sqlite:///{tmp_path / 'jr.db'}"
+    db.migrate(url)
+
+    checks = _check_constraints(db.get_engine(url))
+
+    assert _states_in(checks["pilot_join_request"]) == {
+        pilots.JOIN_PENDING, pilots.JOIN_GRANTED, pilots.JOIN_DECLINED, pilots.JOIN_VOID}
+
+
+def test_join_request_check_refuses_an_unknown_state(session):
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+    from tests.factories import make_pilot, make_user
+    from models import JoinRequest, Role
+    clerk = make_user(session, role=Role.CLERK)
+    pilot = make_pilot(session, creator=clerk)
+    request = JoinRequest(pilot_id=pilot.id, org_id=clerk.org_id, requested_by=clerk.id)
+    session.add(request)
+    session.commit()
+
+    with pytest.raises(IntegrityError):
+        session.execute(text("UPDATE pilot_join_request SET status = '已删除' WHERE id = :id"),
+                        {"id": request.id})
+    session.rollback()
+
+
 def test_status_check_refuses_a_state_outside_the_flow(session):
     from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError
