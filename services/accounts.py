@@ -62,7 +62,11 @@ def _count_failure(session: Session, user_id: int, now: datetime) -> datetime | 
         update(User).where(User.id == user_id)
         .values(failed_logins=count,
                 locked_until=case((active_lock, User.locked_until),
-                                  (count >= MAX_FAILED_LOGINS, until), else_=None))
+                                  (count >= MAX_FAILED_LOGINS, until), else_=None),
+                # A lock ends every session: when it runs out, old cookies stay ended.
+                sessions_valid_after=case((active_lock, User.sessions_valid_after),
+                                          (count >= MAX_FAILED_LOGINS, now),
+                                          else_=User.sessions_valid_after))
         .returning(User.locked_until)
         .execution_options(synchronize_session=False)
     ).first()
@@ -109,8 +113,9 @@ def check_session(session: Session, *, phone: str, issued_at: float,
     """The user behind a login session, or SessionExpired when the session no longer counts.
 
     A session stops counting once the user is disabled or locked, when the password was
-    changed (or reset) after the session was opened, or when it was ended (退出登录, or an
-    admin changed the account's org or roles).
+    changed (or reset) after the session was opened, or when it was ended (退出登录, 停用 or a
+    lock, or an admin changed the account's org or roles): re-enabling the account or the lock
+    running out does not revive it.
     """
     now = now or utcnow()
     user = _by_phone(session, phone or "")
@@ -121,15 +126,24 @@ def check_session(session: Session, *, phone: str, issued_at: float,
     if issued_at + 1e-3 < user.password_changed_at.timestamp():
         raise SessionExpired("密码已变更，请使用新密码重新登录")
     if issued_at + 1e-3 < user.sessions_valid_after.timestamp():
-        raise SessionExpired("登录已失效（已退出登录，或账号信息已被管理员修改），请重新登录")
+        raise SessionExpired("登录已失效（已退出登录、账号曾被停用或锁定，或账号信息已被管理员修改），"
+                             "请重新登录")
     return user
 
 
 def make_login_token(phone: str, *, key: str, expiry_days: float, issued_at: float) -> str:
     """The login cookie's value: an HS256 signature of `{username, exp_date}` with our key (the
-    form streamlit-authenticator uses), valid `expiry_days` from `issued_at`."""
-    return jwt.encode({"username": phone, "exp_date": issued_at + float(expiry_days) * 86400},
-                      key, algorithm="HS256")
+    form streamlit-authenticator uses), valid `expiry_days` from `issued_at`, plus the issue time
+    itself (`iat`): what ended sessions are compared with, whatever `expiry_days` says later."""
+    return jwt.encode({"username": phone, "exp_date": issued_at + float(expiry_days) * 86400,
+                       "iat": issued_at}, key, algorithm="HS256")
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not math.isfinite(value):
+        return None
+    return float(value)
 
 
 def read_login_token(token: object, *, key: str, expiry_days: float,
@@ -137,25 +151,29 @@ def read_login_token(token: object, *, key: str, expiry_days: float,
     """(phone, issue time) from a login cookie signed with `key`, or None for anything else.
 
     The cookie comes from the browser, so it may be forged, truncated or expired: a token that
-    is not an HS256 signature of `{username, exp_date}` with our key counts as no cookie.
+    is not an HS256 signature of `{username, exp_date, iat}` with our key counts as no cookie.
+    The issue time is the token's own `iat` (a cookie without one is not accepted), and the
+    cookie lasts until `exp_date` or `expiry_days` after `iat`, whichever comes first: lowering
+    `expiry_days` shortens cookies already issued and never makes an old one look newer.
     """
     if not isinstance(token, str) or not token or len(token) > 4096:
         return None
     try:
-        claims = jwt.decode(token, key, algorithms=["HS256"])
+        claims = jwt.decode(token, key, algorithms=["HS256"], options={"verify_iat": False})
     except (jwt.PyJWTError, ValueError, TypeError):
         return None
     if not isinstance(claims, dict):
         return None
-    phone, expires = claims.get("username"), claims.get("exp_date")
+    phone = claims.get("username")
+    expires, issued = _number(claims.get("exp_date")), _number(claims.get("iat"))
     if not isinstance(phone, str) or phone_problem(phone) is not None:
         return None
-    if isinstance(expires, bool) or not isinstance(expires, (int, float)) \
-            or not math.isfinite(expires):
+    if expires is None or issued is None:
         return None
-    if expires <= (time.time() if now is None else now):
+    now = time.time() if now is None else now
+    if min(expires, issued + float(expiry_days) * 86400) <= now or issued > now + 60:
         return None
-    return phone, float(expires) - float(expiry_days) * 86400
+    return phone, issued
 
 
 def log_out(session: Session, *, phone: str) -> None:
@@ -376,6 +394,8 @@ def set_disabled(session: Session, *, actor: CurrentUser, user_id: int, disabled
         raise ValidationError("不能停用自己的账号")
     if user.disabled != disabled:
         user.disabled = disabled
+        if disabled:  # every session ends now; re-enabling does not revive one
+            user.sessions_valid_after = utcnow()
         session.add(user)
         audit(session, actor, record_type="user", record_id=user.id, org_id=user.org_id,
               action="disable" if disabled else "enable",

@@ -22,11 +22,13 @@ def b64(data: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
 
-def token(phone="13800000101", key=None, exp=None, **claims) -> str:
-    """A cookie as streamlit-authenticator writes it; by default issued just now."""
-    exp = time.time() + float(COOKIE["expiry_days"]) * 86400 if exp is None else exp
-    return jwt.encode({"username": phone, "exp_date": exp, **claims}, key or config.cookie_key(),
-                      algorithm="HS256")
+def token(phone="13800000101", key=None, exp=None, iat=None, **claims) -> str:
+    """A cookie as we write it (streamlit-authenticator's claims and the issue time); by default
+    issued just now."""
+    iat = time.time() if iat is None else iat
+    exp = iat + float(COOKIE["expiry_days"]) * 86400 if exp is None else exp
+    return jwt.encode({"username": phone, "exp_date": exp, "iat": iat, **claims},
+                      key or config.cookie_key(), algorithm="HS256")
 
 
 def with_cookie(monkeypatch, value: str) -> AppTest:
@@ -49,6 +51,11 @@ FORGED = {
     "expiry as text": lambda: token(exp="2099-01-01"),
     "expired": lambda: token(exp=time.time() - 10),
     "not a phone": lambda: token(phone="<script>"),
+    "no issue time": lambda: jwt.encode({"username": "13800000101",
+                                         "exp_date": time.time() + 3600},
+                                        config.cookie_key(), algorithm="HS256"),
+    "issue time as text": lambda: token(iat="2026-01-01", exp=time.time() + 3600),
+    "issued in the future": lambda: token(iat=time.time() + 86400),
     "huge": lambda: "x" * 100000,
 }
 
@@ -128,7 +135,82 @@ def test_the_cookie_is_streamlit_authenticators_own_format():
     model = CookieModel.__new__(CookieModel)  # without its browser component
     model.cookie_key = config.cookie_key()
     model.token = accounts.make_login_token("13800000101", key=config.cookie_key(),
-                                            expiry_days=1, issued_at=1_800_000_000.0)
+                                            expiry_days=1, issued_at=1_700_000_000.0)
 
     assert model._token_decode() == {"username": "13800000101",
-                                     "exp_date": 1_800_000_000.0 + 86400}
+                                     "exp_date": 1_700_000_000.0 + 86400,
+                                     "iat": 1_700_000_000.0}
+
+
+def admin_of(session):
+    from sqlalchemy import select
+    from models import User
+    return accounts.current_user(session, session.execute(
+        select(User).where(User.phone == "13800000000")).scalars().one())
+
+
+def user_id(session, phone):
+    from sqlalchemy import select
+    from models import User
+    return session.execute(select(User.id).where(User.phone == phone)).scalar_one()
+
+
+def test_a_cookie_copied_before_disable_does_not_log_in_after_enable(app_db, monkeypatch):
+    cookie = token("13800000101")
+    time.sleep(0.01)
+    with db.session_scope() as s:
+        admin, clerk = admin_of(s), user_id(s, "13800000101")
+        accounts.set_disabled(s, actor=admin, user_id=clerk, disabled=True)
+        accounts.set_disabled(s, actor=admin, user_id=clerk, disabled=False)
+
+    at = with_cookie(monkeypatch, cookie).run()
+
+    assert not at.exception and shows_login_form(at)
+
+
+def test_a_cookie_from_before_a_lock_does_not_log_in_after_the_lock_runs_out(app_db, monkeypatch):
+    from datetime import timedelta
+    from sqlalchemy import update
+    from models import User, utcnow
+    from services.errors import LoginRefused
+    cookie = token("13800000101")
+    time.sleep(0.01)
+    with db.session_scope() as s:
+        for _ in range(accounts.MAX_FAILED_LOGINS):
+            with pytest.raises(LoginRefused):
+                accounts.authenticate(s, phone="13800000101", password="wrong")
+        # The lock has run out.
+        s.execute(update(User).where(User.phone == "13800000101")
+                  .values(locked_until=utcnow() - timedelta(seconds=1)))
+        s.commit()
+
+    at = with_cookie(monkeypatch, cookie).run()
+
+    assert not at.exception and shows_login_form(at)
+
+
+def test_lowering_expiry_days_does_not_revive_a_logged_out_cookie(app_db, monkeypatch):
+    from ui import login
+    issued = time.time() - 3 * 86400  # a 30-day cookie from three days ago
+    cookie = token("13800000101", iat=issued, exp=issued + 30 * 86400)
+    with db.session_scope() as s:
+        accounts.log_out(s, phone="13800000101")
+    # The site now keeps cookies for 5 days: exp_date − 5 days would look 22 days newer than
+    # the 退出登录, yet the cookie (issued three days ago) is still within 5 days of its issue.
+    monkeypatch.setattr(login, "_cookie_settings", lambda: {**COOKIE, "expiry_days": 5})
+
+    at = with_cookie(monkeypatch, cookie).run()
+
+    assert not at.exception and shows_login_form(at)
+
+
+def test_lowering_expiry_days_shortens_cookies_already_issued():
+    issued = 1_800_000_000.0
+    cookie = accounts.make_login_token("13800000101", key=config.cookie_key(), expiry_days=30,
+                                       issued_at=issued)
+    read = lambda days: accounts.read_login_token(  # noqa: E731
+        cookie, key=config.cookie_key(), expiry_days=days, now=issued + 5 * 86400)
+
+    assert read(30) == ("13800000101", issued)
+    assert read(10) == ("13800000101", issued)
+    assert read(3) is None

@@ -249,6 +249,58 @@ def test_session_stops_after_disable_or_lock(session):
         accounts.check_session(session, phone=other.phone, issued_at=opened)
 
 
+def test_a_session_ended_by_disable_stays_ended_after_enable(session):
+    admin = make_user(session, org="市委改革办", role=Role.ADMIN)
+    clerk = make_user(session)
+    opened = utcnow().timestamp()
+    time.sleep(0.01)
+
+    accounts.set_disabled(session, actor=admin, user_id=clerk.id, disabled=True)
+    accounts.set_disabled(session, actor=admin, user_id=clerk.id, disabled=False)
+
+    with pytest.raises(SessionExpired, match="登录已失效"):
+        accounts.check_session(session, phone=clerk.phone, issued_at=opened)
+    assert accounts.check_session(session, phone=clerk.phone, issued_at=utcnow().timestamp())
+
+
+def test_a_session_ended_by_a_lock_stays_ended_when_the_lock_runs_out(session):
+    clerk = make_user(session)
+    opened = utcnow().timestamp()
+    time.sleep(0.01)
+    for _ in range(accounts.MAX_FAILED_LOGINS):
+        with pytest.raises(LoginRefused):
+            accounts.authenticate(session, phone=clerk.phone, password="wrong")
+
+    after_lock = utcnow() + timedelta(minutes=accounts.LOCK_MINUTES, seconds=1)
+    with pytest.raises(SessionExpired, match="登录已失效"):
+        accounts.check_session(session, phone=clerk.phone, issued_at=opened, now=after_lock)
+    assert accounts.check_session(session, phone=clerk.phone, issued_at=utcnow().timestamp(),
+                                  now=after_lock)
+
+
+def test_failed_logins_short_of_a_lock_keep_open_sessions(session):
+    clerk = make_user(session)
+    opened = utcnow().timestamp()
+    time.sleep(0.01)
+    for _ in range(accounts.MAX_FAILED_LOGINS - 1):
+        with pytest.raises(LoginRefused):
+            accounts.authenticate(session, phone=clerk.phone, password="wrong")
+
+    assert accounts.check_session(session, phone=clerk.phone, issued_at=opened)
+
+
+def test_the_login_token_carries_its_own_issue_time(session):
+    key = "k" * 32
+    cookie = accounts.make_login_token("13800000101", key=key, expiry_days=30,
+                                       issued_at=1_700_000_000.0)
+
+    # Whatever expiry the site is set to now, the issue time read back is the one written.
+    for days in (30, 7, 1):
+        assert accounts.read_login_token(cookie, key=key, expiry_days=days,
+                                         now=1_700_000_000.0 + 600) == ("13800000101",
+                                                                        1_700_000_000.0)
+
+
 def test_log_out_ends_sessions_and_cookies_opened_before(session):
     clerk = make_user(session)
     opened = utcnow().timestamp()
