@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from models import OrgKind, Role, User
+from models import OrgKind, Role, User, UserRole
 from services.errors import PermissionDenied
 
 
@@ -34,13 +34,15 @@ class CurrentUser:
         return self.org_kind == OrgKind.REFORM_OFFICE
 
 
-def require_active(session, actor: CurrentUser) -> None:
-    """Refuse an actor whose account is disabled or locked *now*, read in this transaction.
+def require_active(session, actor: CurrentUser) -> CurrentUser:
+    """The actor as the account is *now*, read in this transaction; refused when the account
+    is disabled or locked, or when its roles or org are no longer those the actor carries.
 
-    Every state-changing service calls this first, so a session opened before an admin
-    disabled the account cannot act, whatever the page still shows.
+    Every service, reading or writing, calls this first: a session opened before an admin
+    disabled the account, or took a role away, or moved it to another org, cannot act or read
+    with what it was, whatever the page still shows.
     """
-    row = session.execute(select(User.disabled, User.locked_until)
+    row = session.execute(select(User.disabled, User.locked_until, User.org_id)
                           .where(User.id == actor.id)).first()
     if row is None or row.disabled:
         raise PermissionDenied("您的账号已停用，不能执行此操作；如有疑问请联系系统管理员")
@@ -50,3 +52,9 @@ def require_active(session, actor: CurrentUser) -> None:
             locked = locked.replace(tzinfo=timezone.utc)
         if locked > datetime.now(timezone.utc):
             raise PermissionDenied("您的账号已被锁定，不能执行此操作；请稍后再试或联系系统管理员解锁")
+    roles = frozenset(session.execute(select(UserRole.role)
+                                      .where(UserRole.user_id == actor.id)).scalars())
+    if row.org_id != actor.org_id or roles != actor.roles:
+        raise PermissionDenied("您的角色或所属单位已被系统管理员修改，本次操作未执行；"
+                               "请重新登录后再操作")
+    return actor

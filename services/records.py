@@ -34,7 +34,8 @@ class Upload:
 
 def get(session: Session, *, flow: Flow, actor: CurrentUser, record_id: int) -> Any:
     """The record, if this user may read it; otherwise the same refusal whether or not it exists
-    (so ids of other districts' records reveal nothing)."""
+    (so ids of other districts' records reveal nothing). A disabled user reads nothing."""
+    require_active(session, actor)
     record = session.execute(
         select(flow.model).where(flow.model.id == record_id, flow.readable_filter(actor))
     ).scalars().first()
@@ -46,6 +47,7 @@ def get(session: Session, *, flow: Flow, actor: CurrentUser, record_id: int) -> 
 def page(session: Session, *, flow: Flow, actor: CurrentUser, where: Iterable = (),
          order_by=None, offset: int = 0, limit: int = DEFAULT_PAGE_SIZE) -> tuple[list, int]:
     """One page of the records this user may read, newest first, and the total count."""
+    require_active(session, actor)
     limit = max(1, min(int(limit), MAX_PAGE_SIZE))
     query = select(flow.model).where(flow.readable_filter(actor), *where)
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()

@@ -406,6 +406,7 @@ class Flow:
 
     def review_queue(self, session: Session, actor: CurrentUser) -> list:
         """Records waiting for `actor` to take a reviewing step, oldest first."""
+        require_active(session, actor)
         clauses = self.actionable_filter(actor, exclude=tuple(OWNER_ACTIONS))
         if not clauses:
             return []
