@@ -12,7 +12,7 @@ from sqlmodel import Session
 from models import ROLE_LABELS, AuditEvent, Org, OrgKind, Role, User, UserRole, utcnow
 from services import limits
 from services.clock import LOCAL_TZ, local_time  # noqa: F401  (re-exported for pages)
-from services.db import transactional
+from services.db import lock_rows, transactional
 from services.errors import (
     Conflict, LoginRefused, PermissionDenied, SessionExpired, ValidationError,
 )
@@ -215,8 +215,18 @@ def require_admin(actor: CurrentUser) -> None:
 
 
 def require_active_admin(session: Session, actor: CurrentUser) -> None:
-    """The actor is a 系统管理员 whose account is active now."""
+    """The actor is a 系统管理员 whose account is active now (roles and org as stored)."""
     require_admin(actor)
+    require_active(session, actor)
+
+
+def _claim_accounts(session: Session, actor: CurrentUser, *user_ids: int) -> None:
+    """Hold the actor's and the target's rows for this action, then check the actor as the
+    database holds it: of two administrators disabling or demoting each other at once, the
+    second finds itself disabled or demoted and is refused, so one active administrator (the
+    winner, who cannot act on itself) always remains."""
+    require_admin(actor)
+    lock_rows(session, User, User.id.in_(sorted({actor.id, *user_ids})))
     require_active(session, actor)
 
 
@@ -308,9 +318,13 @@ def create_user(session: Session, *, actor: CurrentUser, phone: str, name: str, 
     return user
 
 
-def _target(session: Session, actor: CurrentUser, user_id: int) -> User:
-    require_active_admin(session, actor)
-    user = session.get(User, user_id)
+def _target(session: Session, actor: CurrentUser, user_id: int, *, claim: bool = True) -> User:
+    """The account an administrator acts on (held for the action unless only read)."""
+    if claim:
+        _claim_accounts(session, actor, user_id)
+    else:
+        require_active_admin(session, actor)
+    user = session.get(User, user_id, populate_existing=True)
     if user is None:
         raise ValidationError("用户不存在")
     return user
@@ -407,8 +421,9 @@ def set_disabled(session: Session, *, actor: CurrentUser, user_id: int, disabled
 @transactional
 def reset_password(session: Session, *, actor: CurrentUser, user_id: int) -> User:
     """Back to the initial password; the user must set a new one at next login."""
+    require_admin(actor)
+    password_hash = hash_password(INITIAL_PASSWORD)  # slow: before the rows are held
     user = _target(session, actor, user_id)
-    password_hash = hash_password(INITIAL_PASSWORD)
     user.password_hash = password_hash
     user.must_change_password = True
     user.password_changed_at = utcnow()
@@ -436,7 +451,7 @@ def unlock(session: Session, *, actor: CurrentUser, user_id: int) -> User:
 
 def user_detail(session: Session, *, actor: CurrentUser, user_id: int) -> dict:
     """One account's editable fields, for the admin's edit form."""
-    user = _target(session, actor, user_id)
+    user = _target(session, actor, user_id, claim=False)
     return {"id": user.id, "phone": user.phone, "version": user.version,
             **_editable(session, user)}
 
@@ -444,7 +459,7 @@ def user_detail(session: Session, *, actor: CurrentUser, user_id: int) -> dict:
 def list_users(session: Session, *, actor: CurrentUser, query: str = "",
                org_id: int | None = None) -> list[dict]:
     """Users with org and roles, for the admin table and its Excel export."""
-    require_admin(actor)
+    require_active_admin(session, actor)
     stmt = select(User, Org.name).join(Org, Org.id == User.org_id)
     if query:
         like = f"%{normalize_phone(query)}%"
@@ -475,7 +490,7 @@ ADMIN_ACTIONS = {
 
 def admin_log(session: Session, *, actor: CurrentUser, limit: int = 500) -> list[dict]:
     """The latest user and org administration events (newest first), for 用户管理."""
-    require_admin(actor)
+    require_active_admin(session, actor)
     events = session.execute(
         select(AuditEvent, User.name)
         .join(User, User.id == AuditEvent.actor_id)

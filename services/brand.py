@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Callable, Iterable
 
-from sqlalchemy import false, func, select
+from sqlalchemy import false, func, select, true
 from sqlmodel import Session
 
 from models import (
     Attachment, AuditEvent, BrandCategory, BrandEntry, Org, OrgKind, Role, utcnow,
 )
-from services import clock, files, limits, records, settings
-from services.db import transactional
-from services.errors import PermissionDenied, ValidationError
+from services import clock, docnumbers, files, limits, records, settings
+from services.db import lock_rows, transactional
+from services.errors import Conflict, PermissionDenied, ValidationError
 from services.identity import CurrentUser, require_active
 from services.progress import achievement_warning
 from services.records import Upload
@@ -205,16 +205,26 @@ def categories(session: Session, *, include_retired: bool = False) -> list[Brand
 
 
 def _category_name(session: Session, name: str, *, exclude_id: int | None = None) -> str:
+    """A category name as stored, refused when empty, too long or the same as another's once
+    folded like a 文号 (`获全市推广` and `获全市推广` + U+200B are one name)."""
     name = (name or "").strip()
-    if not name:
+    if not docnumbers.fold(name):
         raise ValidationError("请填写获评类别名称")
     limits.check_text("获评类别", name, limits.max_length(BrandCategory, "name"))
-    query = select(BrandCategory.id).where(BrandCategory.name == name)
-    if exclude_id is not None:
-        query = query.where(BrandCategory.id != exclude_id)
-    if session.execute(query).first() is not None:
-        raise ValidationError(f"获评类别“{name}”已存在")
+    key = docnumbers.fold(name)
+    for other_id, other in session.execute(select(BrandCategory.id, BrandCategory.name)).all():
+        if other_id != exclude_id and docnumbers.fold(other) == key:
+            raise ValidationError(f"获评类别“{other}”已存在")
     return name
+
+
+def _claim_categories(session: Session, actor: CurrentUser) -> None:
+    """Hold the category list for this action, then check the actor: of two administrators
+    changing it at once, the second waits and decides on what the first left."""
+    if not actor.has(Role.ADMIN):
+        raise PermissionDenied("只有系统管理员可以维护获评类别")
+    lock_rows(session, BrandCategory, true())
+    _require_admin(session, actor)
 
 
 def _require_admin(session: Session, actor: CurrentUser) -> None:
@@ -235,7 +245,7 @@ def _audit_category(session: Session, actor: CurrentUser, category: BrandCategor
 @transactional
 def add_category(session: Session, *, actor: CurrentUser, name: str) -> BrandCategory:
     """系统管理员 adds a category (e.g. 国家层面推广) at the end of the list."""
-    _require_admin(session, actor)
+    _claim_categories(session, actor)
     name = _category_name(session, name)
     last = session.execute(select(func.max(BrandCategory.sort_order))).scalar_one() or 0
     category = BrandCategory(name=name, sort_order=last + 1)
@@ -246,22 +256,34 @@ def add_category(session: Session, *, actor: CurrentUser, name: str) -> BrandCat
     return category
 
 
-def _category(session: Session, category_id: int) -> BrandCategory:
-    category = session.get(BrandCategory, category_id)
+def _category(session: Session, category_id: int, version: int | None = None) -> BrandCategory:
+    """The category as stored now; Conflict when it changed since the list showed `version`."""
+    category = session.get(BrandCategory, category_id, populate_existing=True)
     if category is None:
         raise ValidationError("该获评类别不存在，请刷新后重试")
+    if version is not None and category.version != version:
+        raise Conflict(f"获评类别已被其他管理员修改（现为“{category.name}”），本次未保存，"
+                       "请刷新后重试")
     return category
+
+
+def _bump(session: Session, category: BrandCategory) -> None:
+    category.version += 1
+    session.add(category)
 
 
 @transactional
 def rename_category(session: Session, *, actor: CurrentUser, category_id: int,
-                    name: str) -> BrandCategory:
-    """Renaming shows the new name on every entry of that category, old ones included."""
-    _require_admin(session, actor)
-    category = _category(session, category_id)
+                    name: str, version: int | None = None) -> BrandCategory:
+    """Renaming shows the new name on every entry of that category, old ones included.
+
+    `version` is the category's as the list showed it: a rename made after another
+    administrator changed the category is refused (not silently overwritten)."""
+    _claim_categories(session, actor)
+    category = _category(session, category_id, version)
     name = _category_name(session, name, exclude_id=category_id)
     old, category.name = category.name, name
-    session.add(category)
+    _bump(session, category)
     _audit_category(session, actor, category, "rename", {"获评类别": [old, name]})
     session.commit()
     return category
@@ -269,16 +291,19 @@ def rename_category(session: Session, *, actor: CurrentUser, category_id: int,
 
 @transactional
 def retire_category(session: Session, *, actor: CurrentUser, category_id: int,
-                    retired: bool = True) -> BrandCategory:
-    """A retired category is no longer offered; entries that have it keep it."""
-    _require_admin(session, actor)
-    category = _category(session, category_id)
+                    retired: bool = True, version: int | None = None) -> BrandCategory:
+    """A retired category is no longer offered; entries that have it keep it. At least one
+    stays in use, also when two administrators retire the last two at once."""
+    _claim_categories(session, actor)
+    category = _category(session, category_id, version)
     if category.retired == retired:
         raise ValidationError(f"获评类别“{category.name}”已{'停用' if retired else '启用'}")
-    if retired and len(categories(session)) <= 1:
+    in_use = select(func.count()).select_from(BrandCategory).where(
+        BrandCategory.retired == false())
+    if retired and session.execute(in_use).scalar_one() <= 1:
         raise ValidationError("至少保留一个在用的获评类别")
     category.retired = retired
-    session.add(category)
+    _bump(session, category)
     _audit_category(session, actor, category, "retire" if retired else "restore",
                     {"停用": [not retired, retired]})
     session.commit()

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from functools import wraps
 from typing import Callable, Iterator, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session as OrmSession
@@ -202,3 +202,20 @@ def schema_drift(engine: Engine) -> list:
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         return compare_metadata(ctx, SQLModel.metadata)
+
+
+def lock_rows(session: Session, model: type, *where, touch: str = "version") -> None:
+    """Hold the rows of `model` matching `where` for the rest of this transaction, before reading
+    them: a second action on the same rows waits here, then reads what the first committed.
+
+    That makes a check-then-write one-winner (the last active administrator, the last category):
+    PostgreSQL locks the rows in id order (`FOR UPDATE`, no deadlock between two such actions);
+    SQLite has one writer, taken by a write that changes nothing (`touch` = itself), so this
+    must come before the action's reads.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        column = getattr(model, touch)
+        session.execute(update(model).where(*where).values({column: column})
+                        .execution_options(synchronize_session=False))
+    else:
+        session.execute(select(model.id).where(*where).order_by(model.id).with_for_update())
