@@ -13,9 +13,14 @@ st.caption("默认类别按操作说明：获全国肯定性评价、获全市�
 ui.flash()
 with db.session_scope() as s:
     categories = brand.categories(s, include_retired=True)
-# Each category's version as the previous run showed it: a click acts on what the user saw, and
+# Each category's version when the user began changing it (typed a name or clicked): the action
 # is refused when another administrator changed the category in between.
-shown = st.session_state.get("category_versions", {})
+seen = st.session_state.setdefault("category_seen", {})
+
+
+def _seen(category_id: int, version: int) -> None:
+    seen.setdefault(category_id, version)
+
 
 with st.form("add-category", clear_on_submit=True):
     name = st.text_input("新增获评类别", placeholder="如：国家层面推广", max_chars=64)
@@ -25,14 +30,16 @@ with st.form("add-category", clear_on_submit=True):
 for c in categories:
     with st.container(border=True):
         st.markdown(f"**{ui.literal(c.name)}**" + ("（已停用）" if c.retired else "（在用）"))
-        new_name = st.text_input("名称", value=c.name, key=f"name-{c.id}", max_chars=64)
+        new_name = st.text_input("名称", value=c.name, key=f"name-{c.id}", max_chars=64,
+                                 on_change=_seen, args=(c.id, c.version))
         left, right = st.columns(2)
         if left.button("改名", key=f"rename-{c.id}", width="stretch",
-                       disabled=new_name.strip() == c.name):
+                       disabled=new_name.strip() == c.name, on_click=_seen,
+                       args=(c.id, c.version)):
             ui.perform(brand.rename_category, "已改名", category_id=c.id, name=new_name,
-                       version=shown.get(c.id, c.version))
-        if right.button("启用" if c.retired else "停用", key=f"retire-{c.id}", width="stretch"):
+                       version=seen.pop(c.id, c.version))
+        if right.button("启用" if c.retired else "停用", key=f"retire-{c.id}", width="stretch",
+                        on_click=_seen, args=(c.id, c.version)):
             ui.perform(brand.retire_category, "已启用" if c.retired else "已停用",
                        category_id=c.id, retired=not c.retired,
-                       version=shown.get(c.id, c.version))
-st.session_state["category_versions"] = {c.id: c.version for c in categories}
+                       version=seen.pop(c.id, c.version))

@@ -141,3 +141,40 @@ def test_the_first_action_after_login_keeps_the_tab_the_user_opened(server_with_
     page.get_by_text("原密码不正确").first.wait_for()
     assert page.get_by_role("tab", name="修改密码").get_attribute("aria-selected") == "true"
     page.close()
+
+
+def test_a_cookie_copied_before_disable_does_not_log_in_after_enable(server_with_passwords,
+                                                                      browser):
+    from sqlalchemy import create_engine, select
+
+    from models import User
+    from services import accounts, db
+    from tests.e2e.conftest import server_data_dirs
+    context = browser.new_context()
+    page = context.new_page()
+    login(page, server_with_passwords, "13800000102", PASSWORD)
+    page.get_by_role("heading", name="业务工作台").first.wait_for()
+    for _ in range(50):  # the page's script writes the cookie
+        copied = [c for c in context.cookies() if c["name"] == COOKIE]
+        if copied:
+            break
+        page.wait_for_timeout(100)
+    context.close()
+    engine = create_engine(f"sqlite:///{server_data_dirs[server_with_passwords] / 'reform.db'}")
+    with db.session_scope(engine) as s:
+        admin, clerk = (s.execute(select(User).where(User.phone == p)).scalars().one()
+                        for p in ("13800000000", "13800000102"))
+        admin = accounts.current_user(s, admin)
+        accounts.set_disabled(s, actor=admin, user_id=clerk.id, disabled=True)
+        accounts.set_disabled(s, actor=admin, user_id=clerk.id, disabled=False)
+    engine.dispose()
+
+    other = browser.new_context()
+    other.add_cookies(copied)
+    page = other.new_page()
+    page.goto(server_with_passwords)
+    settle(page)
+
+    assert copied and page.get_by_label("手机号").is_visible()
+    assert page.get_by_role("heading", name="业务工作台").count() == 0
+    other.close()

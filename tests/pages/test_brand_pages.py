@@ -5,9 +5,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from models import BrandEntry, User
+from models import BrandEntry, Role, User
 from services import accounts, brand, db, records
 from services.review import Action
+from tests.factories import make_user
 from tests.pages.conftest import logged_in
 
 DEMO = ["13800000000", "13800000101", "13800000102", "13800000103", "13800000201",
@@ -254,3 +255,23 @@ def test_admin_adds_a_category_on_its_page(app_db):
 
     with db.session_scope() as s:
         assert "国家层面推广" in [c.name for c in brand.categories(s)]
+
+
+def test_a_rename_on_a_list_shown_before_another_admins_rename_is_refused(app_db):
+    at = logged_in("13800000000").run()
+    at.switch_page("pages/brand_categories.py").run()
+    with db.session_scope() as s:
+        citywide = next(c for c in brand.categories(s) if c.name == "获全市推广")
+        other = make_user(s, org="市委改革办", role=Role.ADMIN)
+    at.text_input(key=f"name-{citywide.id}").input("获全市推广（会议）").run()
+    with db.session_scope() as s:  # another administrator renames it meanwhile
+        brand.rename_category(s, actor=other, category_id=citywide.id, name="获全市推广（通报）",
+                              version=citywide.version)
+    at.run()  # any rerun (another click on the page) shows the list anew
+
+    at.button(key=f"rename-{citywide.id}").click().run()
+
+    assert not at.exception
+    assert "已被其他管理员修改" in at.error[0].value and "获全市推广（通报）" in at.error[0].value
+    with db.session_scope() as s:
+        assert "获全市推广（通报）" in [c.name for c in brand.categories(s)]
