@@ -262,8 +262,9 @@ def _category(session: Session, category_id: int, version: int | None = None) ->
     if category is None:
         raise ValidationError("该获评类别不存在，请刷新后重试")
     if version is not None and category.version != version:
-        raise Conflict(f"获评类别已被其他管理员修改（现为“{category.name}”），本次未保存，"
-                       "请刷新后重试")
+        raise Conflict(f"获评类别已被其他管理员修改（现为“{category.name}”，"
+                       f"{'已停用' if category.retired else '在用'}），本次未保存；"
+                       "请核对后再次操作")
     return category
 
 
