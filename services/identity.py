@@ -42,8 +42,10 @@ def require_active(session, actor: CurrentUser) -> CurrentUser:
     disabled the account, or took a role away, or moved it to another org, cannot act or read
     with what it was, whatever the page still shows.
     """
-    row = session.execute(select(User.disabled, User.locked_until, User.org_id)
-                          .where(User.id == actor.id)).first()
+    rows = session.execute(select(User.disabled, User.locked_until, User.org_id, UserRole.role)
+                           .outerjoin(UserRole, UserRole.user_id == User.id)
+                           .where(User.id == actor.id)).all()
+    row = rows[0] if rows else None
     if row is None or row.disabled:
         raise PermissionDenied("您的账号已停用，不能执行此操作；如有疑问请联系系统管理员")
     locked = row.locked_until
@@ -52,8 +54,7 @@ def require_active(session, actor: CurrentUser) -> CurrentUser:
             locked = locked.replace(tzinfo=timezone.utc)
         if locked > datetime.now(timezone.utc):
             raise PermissionDenied("您的账号已被锁定，不能执行此操作；请稍后再试或联系系统管理员解锁")
-    roles = frozenset(session.execute(select(UserRole.role)
-                                      .where(UserRole.user_id == actor.id)).scalars())
+    roles = frozenset(r.role for r in rows if r.role is not None)
     if row.org_id != actor.org_id or roles != actor.roles:
         raise PermissionDenied("您的角色或所属单位已被系统管理员修改，本次操作未执行；"
                                "请重新登录后再操作")
