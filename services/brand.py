@@ -536,6 +536,11 @@ def update(session: Session, *, actor: CurrentUser, entry_id: int, version: int,
     return record
 
 
+def may_revoke(user: CurrentUser) -> bool:
+    """Whether the user is of the kind that may 撤销通过 (市委改革办's reviewers)."""
+    return BRAND_FLOW.transition(APPROVED, Action.REJECT).actor.admits(user)
+
+
 def revoke_approval(session: Session, *, actor: CurrentUser, entry_id: int, version: int,
                     reason: str) -> BrandEntry:
     """撤销通过: 市委改革办's reviewer takes back an approval made by mistake, with a reason; the
