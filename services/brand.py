@@ -18,7 +18,9 @@ from models import (
 )
 from services import clock, files, guidance as manual, limits, records, settings
 from services.db import transactional
-from services.errors import PermissionDenied, TransitionNotAllowed, ValidationError
+from services.errors import (
+    CONFLICT_MESSAGE, Conflict, PermissionDenied, TransitionNotAllowed, ValidationError,
+)
 from services.identity import CurrentUser, require_active
 from services.progress import achievement_warning
 from services.records import Upload
@@ -546,6 +548,8 @@ def revoke_approval(session: Session, *, actor: CurrentUser, entry_id: int, vers
     """撤销通过: 市委改革办's reviewer takes back an approval made by mistake, with a reason; the
     entry goes back to the clerks (notified) and counts as a rejection in 驳回率."""
     record = records.get(session, flow=BRAND_FLOW, actor=actor, record_id=entry_id)
+    if record.version != version:  # another reviewer acted since this one opened it
+        raise Conflict(CONFLICT_MESSAGE)
     if record.status != APPROVED:
         raise TransitionNotAllowed(f"当前状态为“{record.status}”，只有已通过的改革品牌可以{REVOKE}")
     return records.act(session, flow=BRAND_FLOW, actor=actor, record_id=entry_id,

@@ -4,10 +4,11 @@ Run on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set."""
 import pytest
 from sqlalchemy import select
 
-from models import AuditEvent, BrandEntry, Notification
+from models import AuditEvent, BrandEntry, Notification, Role
 from services import brand, history, review, workbench
-from services.errors import PermissionDenied, TransitionNotAllowed, ValidationError
+from services.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationError
 from services.review import RETURNED, Action
+from tests.factories import make_user
 from tests.services.brand_helpers import act, at_office, cast, good_input, snapshot
 
 REASON = "佐证材料不能印证获全市推广"
@@ -124,6 +125,20 @@ def test_only_an_approved_entry_can_be_revoked(session, w):
 
     with pytest.raises(TransitionNotAllowed, match="只有已通过的改革品牌可以撤销通过"):
         revoke(session, entry, w.office)
+
+    assert snapshot(session) == before
+
+
+def test_a_second_reviewer_revoking_the_same_approval_gets_the_conflict_message(session, w):
+    entry = approved(session, w)
+    opened_at = entry.version  # both reviewers opened the approved entry
+    revoke(session, entry, w.office)
+    second = make_user(session, org="市委改革办", role=Role.REVIEWER)
+    before = snapshot(session)
+
+    with pytest.raises(Conflict, match="已被他人处理|刷新"):
+        brand.revoke_approval(session, actor=second, entry_id=entry.id, version=opened_at,
+                              reason=REASON)
 
     assert snapshot(session) == before
 
