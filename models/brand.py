@@ -42,4 +42,6 @@ class BrandEntry(ReviewedRecord, table=True):
     self_checked: bool = Field(default=False)    # 已自查，满足报表计分条件 (asked at each 上报)
     is_secret: bool = Field(default=False)
     sent_offline: bool = Field(default=False)
+    # A 涉密 special case: the signed and sealed 总结材料 went offline with the evidence.
+    summary_sent_offline: bool = Field(default=False)
     approved_at: Optional[datetime] = Field(default=None, index=True)

@@ -7,7 +7,7 @@ from models import Attachment, BrandCategory, BrandEntry
 from services import brand, brand_template
 from services.brand import (
     BUSINESS_COMMENDATION, BUSINESS_REFUSAL, COMMENDATIONS, EVIDENCE, HELP, REFORM_COMMENDATION,
-    SELF_CHECK, SIGNATURE_NOTE, SUMMARY, SUMMARY_HEADINGS, BrandInput,
+    SELF_CHECK, SIGNATURE_NOTE, SUMMARY, SUMMARY_HEADINGS, SUMMARY_OFFLINE, BrandInput,
 )
 from services.brand_template import DOCX_MIME, FILENAME
 from services.records import Upload
@@ -15,6 +15,9 @@ from ui import literal
 
 EVIDENCE_TYPES = ["pdf", "doc", "docx", "png", "jpg", "jpeg"]
 SUMMARY_TYPES = ["pdf", "png", "jpg", "jpeg"]
+# The date field takes any real date: a typed date outside its bounds would be dropped without a
+# word, so the rule (start date … today) is answered next to the field instead.
+DATE_FIELD_BOUNDS = (date(1900, 1, 1), date(2999, 12, 31))
 
 
 def _warn(message: str | None) -> None:
@@ -27,7 +30,6 @@ def brand_form(key: str, *, entry: BrandEntry | None, categories: list[BrandCate
                attached: list[Attachment] = ()) -> tuple[BrandInput, list[Upload]]:
     """Draw the form; returns what was typed and the new uploads (the service checks both)."""
     e = entry
-    when = start.strftime("%Y年%m月%d日") + "以来"
     item = st.text_input("改革事项", value=e.item if e else "", key=f"{key}-item",
                          help=HELP["改革事项"], max_chars=200)
     _warn(brand.item_warning(item))
@@ -36,10 +38,12 @@ def brand_form(key: str, *, entry: BrandEntry | None, categories: list[BrandCate
     category = st.selectbox("获评类别", ids, format_func=names.get, key=f"{key}-category",
                             index=ids.index(e.category_id) if e and e.category_id in ids else None,
                             placeholder="请选择", help=HELP["获评类别"])
-    value = e.awarded_on if e else None
-    awarded = st.date_input("获评日期", value=value, key=f"{key}-date", format="YYYY-MM-DD",
-                            min_value=min(start, value or start), max_value=max(today, value or today),
-                            help=HELP["获评日期"].format(start_text=when))
+    awarded = st.date_input("获评日期", value=e.awarded_on if e else None, key=f"{key}-date",
+                            format="YYYY-MM-DD", min_value=DATE_FIELD_BOUNDS[0],
+                            max_value=DATE_FIELD_BOUNDS[1],
+                            help=HELP["获评日期"].format(start_text=brand.start_text(start)))
+    if problem := brand.awarded_problem(awarded, start=start, today=today):
+        st.error(problem)
     situation = st.text_area("具体情形", value=e.situation if e else "", key=f"{key}-situation",
                              help=HELP["具体情形"], height=100, max_chars=5000)
     problems = st.text_area("解决问题", value=e.problems if e else "", key=f"{key}-problems",
@@ -74,7 +78,7 @@ def brand_form(key: str, *, entry: BrandEntry | None, categories: list[BrandCate
                                   key=f"{key}-evidence", help=HELP["佐证材料"]) or []:
             uploads.append(Upload(EVIDENCE, f.name, f.getvalue()))
 
-    signed = False
+    signed = summary_offline = False
     if special:
         with st.container(border=True):
             st.markdown("**总结材料**（该情形须另附改革事项总结材料，PDF 或图片），须介绍：  \n"
@@ -90,12 +94,18 @@ def brand_form(key: str, *, entry: BrandEntry | None, categories: list[BrandCate
                     uploads.append(Upload(SUMMARY, f.name, f.getvalue()))
             signed = st.checkbox(f"总结材料已经{SIGNATURE_NOTE}", key=f"{key}-signed",
                                  value=e.summary_signed if e else False)
+            if secret:
+                summary_offline = st.checkbox(
+                    SUMMARY_OFFLINE, key=f"{key}-summary-offline",
+                    value=e.summary_sent_offline if e else False,
+                    help="涉密的特殊情形：总结材料不在系统上传，签字盖章后随佐证材料通过电子政务内网邮箱线下报送")
     checked = st.checkbox(SELF_CHECK, key=f"{key}-check", help=HELP["自查"],
                           value=e.self_checked if e else False)
     data = BrandInput(item=item, category_id=category, situation=situation, awarded_on=awarded,
                       problems=problems, results=results, commendation=commendation,
                       brief_mention=brief, summary_signed=signed, self_checked=checked,
-                      is_secret=secret, sent_offline=offline)
+                      is_secret=secret, sent_offline=offline,
+                      summary_sent_offline=summary_offline)
     return data, uploads
 
 
@@ -106,9 +116,11 @@ def entry_facts(e: BrandEntry, *, district: str, category: str) -> None:
             ("获评日期", e.awarded_on.strftime("%Y-%m-%d") if e.awarded_on else "—"),
             ("具体情形", e.situation), ("解决问题", e.problems), ("主要成果", e.results),
             ("通报表彰/领导批示", e.commendation),
-            ("特殊情形：介绍不足一个自然段", "是" if e.brief_mention else "否"),
+            (brand.LABELS["brief_mention"], "是" if e.brief_mention else "否"),
             ("总结材料已签字盖章", "是" if e.summary_signed else "否"), ("涉密", offline),
             ("状态", e.status)]
+    if e.is_secret and brand.needs_summary(e):
+        rows.insert(-1, ("总结材料线下报送", "已报送" if e.summary_sent_offline else "未报送"))
     with st.container(border=True):
         for label, value in rows:
             st.markdown(f"**{label}**：{literal(value) or '—'}")

@@ -79,7 +79,8 @@ with mine_tab:
             actions = BRAND_FLOW.available_actions(entry, user)
             rejected = last_rejection(s, record_type="brand", record_id=entry.id)
         if entry.status == RETURNED and rejected:
-            st.error(f"已被驳回：{ui.literal(rejected.comment)}")
+            how = BRAND_FLOW.event_label(rejected.action, rejected.from_status)
+            st.error(f"已被{how}：{ui.literal(rejected.comment)}")
         editable = Action.SAVE in actions
         for att in attached:
             left, right = st.columns([4, 1])

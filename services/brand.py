@@ -16,9 +16,11 @@ from sqlmodel import Session
 from models import (
     Attachment, AuditEvent, BrandCategory, BrandEntry, Org, OrgKind, Role, utcnow,
 )
-from services import clock, docnumbers, files, limits, records, settings
+from services import clock, docnumbers, files, guidance as manual, limits, records, settings
 from services.db import lock_rows, transactional
-from services.errors import Conflict, PermissionDenied, ValidationError
+from services.errors import (
+    CONFLICT_MESSAGE, Conflict, PermissionDenied, TransitionNotAllowed, ValidationError,
+)
 from services.identity import CurrentUser, require_active
 from services.progress import achievement_warning
 from services.records import Upload
@@ -53,51 +55,18 @@ SIGNATURE_NOTE = "单位负责审核改革报表的领导签字、加盖公章"
 SELF_CHECK = "已自查，满足报表计分条件"
 NOTICE_WARNING = "印发通知、试点方案不属于制度性成果"
 OFFLINE_NOTE = "涉密，线下报送"
+REVOKE = "撤销通过"
+SUMMARY_OFFLINE = "签字盖章的总结材料已一并线下报送"
 
-# The manual's part 三, in its own words; the contact is the brand_module_admin setting.
-GUIDANCE = """**三、改革品牌显示度模块简介及填写规范**
-
-该模块布局改革成效亮点录入、审核、批量下载等功能，对区县改革经验获全国肯定性评价、获全市推广等情况进行全量展示。
-
-**（一）填报范围界定**
-
-一是只填报{start_text}以来改革经验获肯定、推广的情形。二是属于改革的经验才填报，不是改革的经验不在填报范围。三是要做好自查，确定满足报表计分条件的才录入，不符合条件的数据，市委改革办将予以驳回，数据被驳回次数纳入区县驳回率计算。
-
-**（二）填报流程**
-
-区县录入基本信息（获肯定评价、推广的具体情形及佐证材料）→区县审核员审核→市委改革办审核。
-
-**（三）填报规范**
-
-一是“改革事项”，要高度总结凝练，有改革味。如：建立×××机制、健全×××体系、开展×××改革、探索建立×××制度等。二是“解决问题”“主要成果”，填写要求与“试点成果”模块一致：“具体举措及解决问题”一般采取“针对×××问题+出台《××》/上线×××应用/建立×××制度/召开×××会议+实现×××”的结构填写，写明通过举措，解决了什么问题、破除了什么堵点卡点，实现了什么效果；印发×××通知、×××试点方案不属于制度性成果。三是“佐证材料”，要能充分印证本条改革经验满足报表计分条件，比如召开全市推广会，则需上传会议通知、新闻报道等。若佐证材料涉密，请通过电子政务内网邮箱传{brand_admin}。
-
-**（四）注意事项**
-
-一是凡属要求点名推广文件单自然段以上篇幅介绍本单位改革成效的，在无法满足此条件时可另附改革事项总结材料。二是凡属对个人、集体工作予以肯定的通报表彰类文件、领导批示等，属于一般业务性工作的均不纳入审核统计；但佐证资料明确指出对改革工作领域的个人、集体予以肯定的可纳入审核统计，并另附改革事项总结材料。三是以上2种情形，总结材料须介绍改革事项的启动时间、推进情况、取得的成效成果、存在的困难问题以及下一步打算等，材料经报本单位负责审核改革报表的领导签字后加盖公章即可。"""
-
-HELP = {
-    "改革事项": "要高度总结凝练，有改革味。如：建立×××机制、健全×××体系、开展×××改革、探索建立×××制度",
-    "获评类别": "改革经验获全国肯定性评价、获全市推广等情形",
-    "获评日期": "只填报{start_text}以来获肯定、推广的情形，不能晚于今天",
-    "具体情形": "写明获肯定评价、推广的具体情形（哪一级、何种方式、何时）",
-    "解决问题": "针对×××问题 + 出台《××》/上线×××应用/建立×××制度/召开×××会议 + 实现×××",
-    "主要成果": "写明取得的制度性成果和成效；印发通知、试点方案不属于制度性成果",
-    "通报表彰": "属于一般业务性工作的通报表彰、领导批示不纳入审核统计；明确肯定改革工作领域的个人、集体的，"
-               "须另附总结材料",
-    "特殊情形": "点名推广文件介绍本单位改革成效不足一个自然段的，须另附改革事项总结材料",
-    "总结材料": "PDF 或图片；须介绍启动时间、推进情况、成效成果、困难问题、下一步打算，"
-               "经本单位负责审核改革报表的领导签字后加盖公章",
-    "佐证材料": "要能充分印证本条改革经验满足报表计分条件，比如召开全市推广会，则需上传会议通知、新闻报道等"
-               "（PDF、Word 或图片）",
-    "涉密": "佐证材料涉密的不在系统上传，通过电子政务内网邮箱线下报送",
-    "自查": "确定满足报表计分条件的才上报；不符合条件的数据将被市委改革办驳回，驳回次数纳入区县驳回率",
-}
+# The manual's part 三 and the field help live in services.guidance.
+HELP = manual.BRAND_HELP
 
 LABELS = {
     "item": "改革事项", "category_id": "获评类别", "situation": "具体情形", "awarded_on": "获评日期",
     "problems": "解决问题", "results": "主要成果", "commendation": "通报表彰/领导批示",
-    "brief_mention": "特殊情形：推广文件介绍不足一个自然段", "summary_signed": "总结材料已签字盖章",
+    "brief_mention": "点名推广文件介绍不足一个自然段（特殊情形）", "summary_signed": "总结材料已签字盖章",
     "self_checked": SELF_CHECK, "is_secret": "涉密", "sent_offline": "涉密材料已线下报送",
+    "summary_sent_offline": SUMMARY_OFFLINE,
 }
 # Columns kept by the system, never shown in 审核记录; the category shows by name instead of id.
 INTERNAL = frozenset({"id", "org_id", "status", "version", "created_by", "created_at",
@@ -151,15 +120,23 @@ def warnings(item: str, problems: str, results: str) -> list[str]:
 # --- dates and the contact ----------------------------------------------------------------------
 
 def start_date(session: Session) -> date:
-    """The earliest 获评日期 accepted (setting brand_start_date, default 2023-01-01)."""
+    """The earliest 获评日期 accepted (setting brand_start_date, default 2023-01-01). A stored
+    value that makes no sense (unreadable, or after today: no date could be entered) counts as
+    the default; 系统设置 refuses such values."""
     try:
-        return date.fromisoformat(settings.get(session, "brand_start_date"))
+        start = date.fromisoformat(settings.get(session, "brand_start_date"))
     except ValueError:
         return DEFAULT_START
+    return start if start <= clock.today() else DEFAULT_START
 
 
 def start_text(start: date) -> str:
     return f"{start.year}年{start.month}月{start.day}日0时之后"
+
+
+def date_rule(start: date) -> str:
+    """The manual's sentence on 获评日期 with the configured start."""
+    return f"只填报今年以来（{start_text(start)}）改革经验获肯定、推广的情形"
 
 
 def contact(session: Session) -> str:
@@ -170,20 +147,23 @@ def contact(session: Session) -> str:
 def guidance(session: Session, *, quote: Callable[[str], str] = str) -> str:
     """Part 三 of the manual with the start date and the contact filled in (`quote` makes the
     admin-entered contact literal where the text is rendered as Markdown)."""
-    return GUIDANCE.format(start_text=start_text(start_date(session)),
-                           brand_admin=quote(contact(session)))
+    return manual.BRAND.format(start_text=start_text(start_date(session)),
+                               brand_admin=quote(contact(session)))
 
 
-def date_problem(session: Session, awarded_on: date | None) -> str | None:
+def awarded_problem(awarded_on: date | None, *, start: date, today: date) -> str | None:
+    """Why a 获评日期 is refused (before the start, or after today), in the manual's words."""
     if awarded_on is None:
         return None
-    start, today = start_date(session), clock.today()
     if awarded_on < start:
-        return (f"“获评日期”{awarded_on:%Y-%m-%d} 早于{start:%Y-%m-%d}：只填报{start_text(start)}"
-                "改革经验获肯定、推广的情形")
+        return f"“获评日期”{awarded_on:%Y-%m-%d} 早于{start:%Y-%m-%d}：{date_rule(start)}"
     if awarded_on > today:
         return f"“获评日期”{awarded_on:%Y-%m-%d} 晚于今天（{today:%Y-%m-%d}），请按实际获评日期填写"
     return None
+
+
+def date_problem(session: Session, awarded_on: date | None) -> str | None:
+    return awarded_problem(awarded_on, start=start_date(session), today=clock.today())
 
 
 # --- the 获评类别 list (系统管理员) ---------------------------------------------------------------
@@ -364,6 +344,7 @@ def evidence_or_offline(session: Session, record: BrandEntry, _user) -> str | No
 
 
 def summary_for_special_cases(session: Session, record: BrandEntry, _user) -> str | None:
+    """A special case needs a signed 总结材料: uploaded, or when 涉密 sent offline as well."""
     if not needs_summary(record):
         return None
     if not record.is_secret and SUMMARY not in _purposes_attached(session, record):
@@ -371,6 +352,9 @@ def summary_for_special_cases(session: Session, record: BrandEntry, _user) -> st
                 "下一步打算")
     if not record.summary_signed:
         return f"请确认总结材料已经{SIGNATURE_NOTE}，并勾选确认"
+    if record.is_secret and not record.summary_sent_offline:
+        return (f"涉密的特殊情形：签字盖章的总结材料也须通过电子政务内网邮箱传{contact(session)}，"
+                f"报送后勾选“{SUMMARY_OFFLINE}”")
     return None
 
 
@@ -384,6 +368,12 @@ SUBMIT_CONDITIONS = (required_fields, awarded_in_window, category_in_use, not_bu
 
 def _stamp_approved(session: Session, record: BrandEntry, _user) -> None:
     record.approved_at = utcnow()
+    session.add(record)
+
+
+def _clear_approval(session: Session, record: BrandEntry, _user) -> None:
+    """A revoked approval no longer counts as approved anywhere."""
+    record.approved_at = None
     session.add(record)
 
 
@@ -448,6 +438,10 @@ BRAND_FLOW = register(Flow(
                    on_enter=(_stamp_approved,)),
         Transition(OFFICE_REVIEW, Action.REJECT, RETURNED, _office_reviewer,
                    on_enter=(_clear_self_check,)),
+        # An approval made by mistake: back to the clerk, and a rejection in 驳回率 (the entry
+        # did not meet the conditions).
+        Transition(APPROVED, Action.REJECT, RETURNED, _office_reviewer, label=REVOKE,
+                   corrects=OFFICE_REVIEW, on_enter=(_clear_self_check, _clear_approval)),
     ],
 ))
 
@@ -468,6 +462,7 @@ class BrandInput:
     self_checked: bool = False
     is_secret: bool = False
     sent_offline: bool = False
+    summary_sent_offline: bool = False
 
     def values(self) -> dict:
         return {
@@ -478,6 +473,8 @@ class BrandInput:
             "summary_signed": bool(self.summary_signed), "self_checked": bool(self.self_checked),
             "is_secret": bool(self.is_secret),
             "sent_offline": bool(self.is_secret and self.sent_offline),
+            "summary_sent_offline": bool(self.is_secret and needs_summary(self)
+                                         and self.summary_sent_offline),
         }
 
 
@@ -565,6 +562,24 @@ def update(session: Session, *, actor: CurrentUser, entry_id: int, version: int,
                           version=version, values=values, extra_changes=extra, submit=submit)
     session.commit()
     return record
+
+
+def may_revoke(user: CurrentUser) -> bool:
+    """Whether the user is of the kind that may 撤销通过 (市委改革办's reviewers)."""
+    return BRAND_FLOW.transition(APPROVED, Action.REJECT).actor.admits(user)
+
+
+def revoke_approval(session: Session, *, actor: CurrentUser, entry_id: int, version: int,
+                    reason: str) -> BrandEntry:
+    """撤销通过: 市委改革办's reviewer takes back an approval made by mistake, with a reason; the
+    entry goes back to the clerks (notified) and counts as a rejection in 驳回率."""
+    record = records.get(session, flow=BRAND_FLOW, actor=actor, record_id=entry_id)
+    if record.version != version:  # another reviewer acted since this one opened it
+        raise Conflict(CONFLICT_MESSAGE)
+    if record.status != APPROVED:
+        raise TransitionNotAllowed(f"当前状态为“{record.status}”，只有已通过的改革品牌可以{REVOKE}")
+    return records.act(session, flow=BRAND_FLOW, actor=actor, record_id=entry_id,
+                       action=Action.REJECT, version=version, comment=reason)
 
 
 def remove_file(session: Session, *, actor: CurrentUser, entry_id: int, version: int,
@@ -725,8 +740,8 @@ def rejection_rates(session: Session, actor: CurrentUser, start: date | None = N
             r.district_submissions += n
         elif action == Action.APPROVE.value and target == OFFICE_REVIEW:
             r.office_submissions += n
-        elif action == Action.REJECT.value and source == OFFICE_REVIEW:
-            r.office_rejections += n
+        elif action == Action.REJECT.value and source in (OFFICE_REVIEW, APPROVED):
+            r.office_rejections += n  # 撤销通过 of an approval counts as the office's rejection
         elif action == Action.REJECT.value and source == DISTRICT_REVIEW:
             r.district_rejections += n
     return list(rates.values())

@@ -38,7 +38,8 @@ def rows(session: Session, *, record_type: str, record_id: int) -> list[dict]:
         out.append({
             "时间": local_time(e["time"]), "单位": e["org"], "操作人": e["actor"],
             "角色": _role(e["role"]),
-            "操作": flow.event_label(e["action"]) if flow is not None else e["action"],
+            "操作": flow.event_label(e["action"], e["from"]) if flow is not None
+            else e["action"],
             "状态变化": f"{e['from'] or '—'} → {e['to']}", "意见": e["comment"],
             "修改内容": "；".join(changes),
         })

@@ -151,6 +151,10 @@ class Transition:
     reason: bool | None = None       # a 驳回-like step that needs a written reason
     segregate: bool | None = None    # refused to whoever created or edited the record
     label: str | None = None         # button label (default: the action's label)
+    # A correction of a finished record (e.g. 撤销通过 of an approval made by mistake): it names
+    # the review stage whose decision it reverses, and 驳回率 counts it as a rejection there. The
+    # source state stays final: the records in it are nobody's to-do.
+    corrects: str | None = None
 
     @property
     def needs_reason(self) -> bool:
@@ -290,7 +294,8 @@ class Flow:
     @property
     def final_states(self) -> set[str]:
         """States nobody acts on any more by hand (approved, distributed, cancelled, …)."""
-        manual_sources = {t.source for t in self.transitions if not t.is_system}
+        manual_sources = {t.source for t in self.transitions
+                          if not t.is_system and t.corrects is None}
         return {s for s in self.states if s not in manual_sources}
 
     def transition(self, status: str, action: str) -> Transition | None:
@@ -299,10 +304,12 @@ class Flow:
     def action_label(self, action: str) -> str:
         return self.action_labels.get(str(action)) or ACTION_LABELS.get(action) or str(action)
 
-    def event_label(self, action: str) -> str:
-        """What an audit event's action is called in 审核记录."""
-        return (self.event_labels.get(action) or EVENT_LABELS.get(action)
-                or self.action_label(action))
+    def event_label(self, action: str, source: str | None = None) -> str:
+        """What an audit event's action is called in 审核记录 (a step with a label of its own,
+        such as 撤销通过, by that label when the event's source state is given)."""
+        t = self.transition(source, action) if source else None
+        return ((t.label if t is not None else None) or self.event_labels.get(action)
+                or EVENT_LABELS.get(action) or self.action_label(action))
 
     def field_label(self, name: str) -> str | None:
         """A changed field's label, or None for internal columns never shown to users."""
@@ -401,7 +408,8 @@ class Flow:
             and_(self.model.status == t.source,
                  t.actor.query_filter(self.model, user, self.dept_field))
             for t in self.transitions
-            if t.action not in exclude and not t.is_system and t.actor.admits(user)
+            if t.action not in exclude and not t.is_system and t.corrects is None
+            and t.actor.admits(user)
         ]
 
     def review_queue(self, session: Session, actor: CurrentUser) -> list:
@@ -587,7 +595,13 @@ def last_rejection(session: Session, *, record_type: str, record_id: int) -> Aud
 
 def rejection_rates(session: Session, *, module: str | None = None,
                     start: datetime | None = None, end: datetime | None = None) -> list[dict]:
-    """驳回率 per district, module and stage: rejections ÷ arrivals at that stage."""
+    """驳回率 per district, module and stage: rejections ÷ arrivals at that stage. A correction
+    (e.g. 撤销通过) counts as a rejection at the stage whose decision it reverses."""
+    from services import registry  # the registry imports this module
+
+    corrected = {(flow.module, t.source): t.corrects for flow in registry.flows()
+                 for t in flow.transitions if t.corrects and t.action == Action.REJECT}
+
     def scoped(query):
         if module:
             query = query.where(AuditEvent.record_type == module)
@@ -602,13 +616,13 @@ def rejection_rates(session: Session, *, module: str | None = None,
         .where(AuditEvent.action.in_([Action.SUBMIT.value, Action.APPROVE.value]))
         .group_by(AuditEvent.org_id, AuditEvent.record_type, AuditEvent.to_status)
     )).all()
-    rejections = dict(
-        ((org, mod, stage), n) for org, mod, stage, n in session.execute(scoped(
+    rejections: dict[tuple, int] = {}
+    for org, mod, source, n in session.execute(scoped(
             select(AuditEvent.org_id, AuditEvent.record_type, AuditEvent.from_status, func.count())
             .where(AuditEvent.action == Action.REJECT.value)
-            .group_by(AuditEvent.org_id, AuditEvent.record_type, AuditEvent.from_status)
-        )).all()
-    )
+            .group_by(AuditEvent.org_id, AuditEvent.record_type, AuditEvent.from_status))).all():
+        key = (org, mod, corrected.get((mod, source), source))
+        rejections[key] = rejections.get(key, 0) + n
     return [
         {"org_id": org, "module": mod, "stage": stage, "submissions": n,
          "rejections": rejections.get((org, mod, stage), 0),

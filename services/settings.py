@@ -8,7 +8,7 @@ from datetime import date
 from sqlmodel import Session
 
 from models import Role, Setting
-from services import config, limits
+from services import clock, config, limits
 from services.db import transactional
 from services.errors import PermissionDenied, ValidationError
 from services.identity import CurrentUser, require_active
@@ -23,8 +23,10 @@ LABELS = {
     "pilot_module_admin": "试点管理模块管理员（涉密试点文件的线下报送对象）",
     "brand_module_admin": "改革品牌模块管理员（涉密佐证材料的线下报送对象）",
     "upload_max_mb": "上传文件大小上限（MB）",
-    "brand_start_date": "改革品牌获评日期起始日（YYYY-MM-DD）",
+    "brand_start_date": "改革品牌获评日期起始日",
 }
+# The earliest 获评日期起始日 that makes sense: the brand report began long after this.
+EARLIEST_BRAND_START = date(2000, 1, 1)
 VALUE_LIMIT = 200
 STREAMLIT_CONFIG = config.ROOT / ".streamlit" / "config.toml"
 STREAMLIT_DEFAULT_UPLOAD_MB = 200  # Streamlit's own default for server.maxUploadSize
@@ -84,13 +86,27 @@ def _check(key: str, value: str) -> str:
             raise ValidationError(f"上传文件大小上限须在 1–{cap} MB 之间"
                                   f"（{cap} MB 是服务器允许的最大上传大小）")
     if key == "brand_start_date":
-        try:
-            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-                raise ValueError(value)
-            date.fromisoformat(value)
-        except ValueError:
-            raise ValidationError("起始日期格式应为 YYYY-MM-DD") from None
+        _check_brand_start(value)
     return value
+
+
+def _check_brand_start(value: str) -> None:
+    """A start date clerks can comply with: a real date, not after today (Beijing), so that a
+    获评日期 between the start and today exists."""
+    try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            raise ValueError(value)
+        start = date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(f"“{LABELS['brand_start_date']}”格式应为 YYYY-MM-DD") from None
+    today = clock.today()
+    if start > today:
+        raise ValidationError(f"“{LABELS['brand_start_date']}”{start:%Y-%m-%d} 晚于今天"
+                              f"（{today:%Y-%m-%d}）：起始日之后到今天须有可填报的获评日期，"
+                              "请选择今天或更早的日期")
+    if start < EARLIEST_BRAND_START:
+        raise ValidationError(f"“{LABELS['brand_start_date']}”{start:%Y-%m-%d} 早于"
+                              f"{EARLIEST_BRAND_START:%Y-%m-%d}，请检查年份")
 
 
 @transactional

@@ -1,10 +1,11 @@
 """Settings an admin edits: the offline-delivery contacts are data, not code."""
 import tomllib
+from datetime import date
 
 import pytest
 
 from models import Role, Setting, User
-from services import settings
+from services import clock, settings
 from services.errors import PermissionDenied, ValidationError
 from tests.factories import make_user
 
@@ -104,3 +105,38 @@ def test_instances_starting_together_share_one_generated_cookie_key(tmp_path, mo
 
     assert len(keys) == 8 and len(set(keys)) == 1
     assert [p.name for p in (tmp_path / "shared").iterdir()] == ["cookie_key"]
+
+
+@pytest.mark.parametrize("value, message", [
+    ("2026-12-02", "晚于今天（2026-12-01）：起始日之后到今天须有可填报的获评日期"),
+    ("2999-01-01", "晚于今天"),
+    ("1999-12-31", "早于2000-01-01，请检查年份"),
+    ("2023-02-30", "格式应为 YYYY-MM-DD"),
+])
+def test_a_brand_start_date_that_makes_no_sense_is_refused(session, monkeypatch, value, message):
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 1))
+    admin = make_user(session, org="市委改革办", role=Role.ADMIN)
+
+    with pytest.raises(ValidationError, match=f"“改革品牌获评日期起始日”.*{message}"):
+        settings.update(session, actor=admin, values={"brand_start_date": value})
+
+    assert settings.all_settings(session) == settings.DEFAULTS
+
+
+def test_a_brand_start_date_of_today_is_accepted(session, monkeypatch):
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 1))
+    admin = make_user(session, org="市委改革办", role=Role.ADMIN)
+
+    settings.update(session, actor=admin, values={"brand_start_date": "2026-12-01"})
+
+    assert settings.get(session, "brand_start_date") == "2026-12-01"
+
+
+def test_a_stored_start_date_after_today_counts_as_the_default(session, monkeypatch):
+    from services import brand
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 1))
+    session.add(Setting(key="brand_start_date", value="2027-01-01"))  # written before the check
+    session.commit()
+
+    assert brand.start_date(session) == brand.DEFAULT_START
+    assert brand.date_problem(session, date(2026, 11, 30)) is None

@@ -117,6 +117,7 @@ BRAND_EXPECTED = {
     ("待区县审核", Action.REJECT): {"own_reviewer"},
     ("待市委改革办审核", Action.APPROVE): {"office_reviewer"},
     ("待市委改革办审核", Action.REJECT): {"office_reviewer"},
+    ("已通过", Action.REJECT): {"office_reviewer"},  # 撤销通过 of an approval made by mistake
 }
 BRAND_STATES = ["草稿", "退回修改", "待区县审核", "待市委改革办审核", "已通过", "作废"]
 
