@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable
 from sqlalchemy import and_, false, func, or_, select, true, update
 from sqlmodel import Session
 
-from models import AuditEvent, Org, OrgKind, Role, User, utcnow
+from models import ROLE_LABELS, AuditEvent, Org, OrgKind, Role, User, utcnow
 from services import notifications
 from services.errors import (
     CONFLICT_MESSAGE, Conflict, PermissionDenied, TransitionNotAllowed, ValidationError,
@@ -200,6 +200,7 @@ class Todo:
     version: int = 0
     page: str = ""     # the page that opens it
     open_key: str = ""  # the session key that preselects the record there
+    waiting_for: str = ""  # who acts next (a submitted record's 审核中 line)
 
 
 def _jsonable(value: Any) -> Any:
@@ -275,6 +276,16 @@ class Flow:
         """States nobody acts on any more by hand (approved, distributed, cancelled, …)."""
         manual_sources = {t.source for t in self.transitions if not t.is_system}
         return {s for s in self.states if s not in manual_sources}
+
+    @property
+    def review_stages(self) -> list[str]:
+        """States in which a reviewer acts (待…审核/确认): the 环节 of 驳回率, in flow order."""
+        stages = []
+        for t in self.transitions:
+            if (t.action not in OWNER_ACTIONS and not t.is_system
+                    and t.source not in (DRAFT, RETURNED) and t.source not in stages):
+                stages.append(t.source)
+        return stages
 
     def transition(self, status: str, action: str) -> Transition | None:
         return self._index.get((status, str(action)))
@@ -357,6 +368,25 @@ class Flow:
         """Whether the user is of a kind that takes a reviewing step in this module."""
         return any(t.action not in OWNER_ACTIONS and not t.is_system and t.actor.admits(user)
                    for t in self.transitions)
+
+    def waiting_for(self, session: Session, record: Any) -> str:
+        """Who takes the next reviewing step on the record (e.g. 万州区审核员, 市发展改革委)."""
+        names = []
+        for t in self.transitions:
+            if t.source != record.status or t.action in OWNER_ACTIONS or t.is_system:
+                continue
+            if t.actor.scope is Scope.SUPERVISING_DEPT:
+                org = session.get(Org, getattr(record, self.dept_field))
+            elif t.actor.scope is Scope.OWN_DISTRICT:
+                org = session.get(Org, record.org_id)
+            else:
+                org = session.execute(select(Org).where(Org.kind == OrgKind.REFORM_OFFICE)
+                                      ).scalars().first()
+            roles = "、".join(ROLE_LABELS[Role(r)] for r in sorted(t.actor.roles))
+            name = f"{org.name if org else ''}{roles}"
+            if name not in names:
+                names.append(name)
+        return "、".join(names)
 
     def may_open(self, page: PageSpec, user: CurrentUser) -> bool:
         if callable(page.audience):
@@ -473,11 +503,22 @@ class Flow:
             changes=json.dumps({**changes, **(extra_changes or {})}, ensure_ascii=False),
             created_at=now,
         ))
+        if t.source != t.target:  # earlier messages about the record are now handled
+            notifications.settle(session, record_type=self.module, record_id=record.id)
         for effect in t.on_enter:
             effect(session, record, actor)
         if t.source != t.target:
             self._notify(session, record, t, actor, comment)
         return record
+
+    def editor_ids(self, session: Session, record: Any) -> set[int]:
+        """The record's creator and whoever may enter it (its district's clerks), if enabled."""
+        creator = getattr(record, "created_by", None)
+        ids = set(notifications.active_user_ids(session, roles=None, user_ids=[creator])
+                  if creator else [])
+        for actor in {t.actor for t in self.transitions if t.action in EDIT_ACTIONS}:
+            ids.update(actor.candidate_user_ids(session, record, self.dept_field))
+        return ids
 
     def record_event(self, session: Session, record: Any, actor: CurrentUser, *, role: Role,
                      action: str, comment: str = "", changes: dict | None = None) -> None:
@@ -500,6 +541,8 @@ class Flow:
         if t.is_system:  # the clock changed the district's record: tell its clerks
             recipients.update(notifications.active_user_ids(
                 session, roles=[Role.CLERK], org_ids=[record.org_id]))
+        if t.target in self.final_states and t.action not in OWNER_ACTIONS:
+            recipients.update(self.editor_ids(session, record))  # told it is finally through
         if self.extra_recipients is not None:
             recipients.update(self.extra_recipients(session, record, t.target))
         recipients.discard(actor.id)
@@ -570,7 +613,14 @@ def last_rejection(session: Session, *, record_type: str, record_id: int) -> Aud
 
 def rejection_rates(session: Session, *, module: str | None = None,
                     start: datetime | None = None, end: datetime | None = None) -> list[dict]:
-    """驳回率 per district, module and stage: rejections ÷ arrivals at that stage."""
+    """驳回率 per district, module and review stage: rejections ÷ arrivals at that stage.
+
+    Only the flow's review stages count as 环节: an approval into an end state (已通过, 已确认)
+    is not an arrival anywhere a rejection could happen."""
+    from services import registry  # the registry imports this module
+
+    stages = {flow.module: set(flow.review_stages) for flow in registry.flows()}
+
     def scoped(query):
         if module:
             query = query.where(AuditEvent.record_type == module)
@@ -596,5 +646,5 @@ def rejection_rates(session: Session, *, module: str | None = None,
         {"org_id": org, "module": mod, "stage": stage, "submissions": n,
          "rejections": rejections.get((org, mod, stage), 0),
          "rate": rejections.get((org, mod, stage), 0) / n if n else 0.0}
-        for org, mod, stage, n in arrivals
+        for org, mod, stage, n in arrivals if stage in stages.get(mod, {stage})
     ]
