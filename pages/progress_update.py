@@ -35,7 +35,9 @@ ui.excel_button([{k: v for k, v in t.items() if not k.endswith("_id")} for t in 
 choices = {t["task_id"]: f"{t['试点名称']}（{t['现行推进状态']}）" for t in tasks}
 preselect = st.session_state.pop("open_task", None)
 if (revision := st.session_state.pop("open_revision", None)) is not None:
-    preselect = next((t["task_id"] for t in tasks if t["open_revision_id"] == revision), None)
+    with db.session_scope() as s:  # any revision of the task (a message may name an old one)
+        linked = progress.linked(s, actor=user, revision_id=revision)
+    preselect = linked.task_id if linked else None
 task_id = ui.pick("选择推进任务", choices, key="task-pick", preselect=preselect,
                   placeholder="请选择要更新的试点")
 task = next((t for t in tasks if t["task_id"] == task_id), None)

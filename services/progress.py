@@ -140,6 +140,13 @@ def get(session: Session, *, actor: CurrentUser, revision_id: int) -> ProgressRe
     return records.get(session, flow=PROGRESS_FLOW, actor=actor, record_id=revision_id)
 
 
+def linked(session: Session, *, actor: CurrentUser, revision_id: int
+           ) -> ProgressRevision | None:
+    """A revision a link (a message, a to-do) names, if the actor may read it, else None."""
+    return session.execute(select(ProgressRevision).where(
+        ProgressRevision.id == revision_id, _readable(actor))).scalars().first()
+
+
 def achievements_of(session: Session, revision_id: int) -> list[Achievement]:
     return list(session.execute(select(Achievement).where(Achievement.revision_id == revision_id)
                                 .order_by(Achievement.position, Achievement.id)).scalars())

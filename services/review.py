@@ -68,6 +68,11 @@ class Scope(StrEnum):
 SCOPE_ORG_KIND = {Scope.OWN_DISTRICT: OrgKind.DISTRICT, Scope.SUPERVISING_DEPT: OrgKind.DEPARTMENT,
                   Scope.REFORM_OFFICE: OrgKind.REFORM_OFFICE}
 
+# Whose records a module's lists cover for a user (`Flow.coverage`).
+OWN_UNIT = "own"              # the user's own district's records
+SUPERVISED = "supervised"     # the records naming the user's department
+EVERY_UNIT = "every"          # every district's records (市委改革办)
+
 # The actor of system transitions: no account, no org; audited as 系统.
 SYSTEM_USER = CurrentUser(id=0, phone="", name="系统", org_id=0, org_name="系统",
                           org_kind=SYSTEM_ROLE, roles=frozenset({SYSTEM_ROLE}))
@@ -387,6 +392,25 @@ class Flow:
             if name not in names:
                 names.append(name)
         return "、".join(names)
+
+    def coverage(self, user: CurrentUser) -> str | None:
+        """Whose records this module's lists cover for the user: OWN_UNIT for the kind of org
+        that enters them, SUPERVISED for a department acting on records that name it,
+        EVERY_UNIT for 市委改革办 (which oversees every module), None for no one's."""
+        if user.org_kind == OrgKind.REFORM_OFFICE:
+            return EVERY_UNIT
+        scopes = {t.actor.scope for t in self.transitions
+                  if SCOPE_ORG_KIND.get(t.actor.scope) == user.org_kind}
+        if Scope.OWN_DISTRICT in scopes:
+            return OWN_UNIT
+        if Scope.SUPERVISING_DEPT in scopes:
+            return SUPERVISED
+        return None
+
+    def takes(self, action: str, user: CurrentUser) -> bool:
+        """Whether the user is of a kind that takes `action` in this flow (e.g. 确认分发)."""
+        return any(str(t.action) == str(action) and t.actor.admits(user)
+                   for t in self.transitions)
 
     def may_open(self, page: PageSpec, user: CurrentUser) -> bool:
         if callable(page.audience):

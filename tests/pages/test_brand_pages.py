@@ -254,3 +254,17 @@ def test_admin_adds_a_category_on_its_page(app_db):
 
     with db.session_scope() as s:
         assert "国家层面推广" in [c.name for c in brand.categories(s)]
+
+
+@pytest.mark.parametrize("phone, first_row", [
+    ("13800000103", ["获评类别", "状态"]),           # a district reads its own entries
+    ("13700000103", ["区县", "获评类别", "状态"]),    # 市委改革办 reads every district's
+])
+def test_list_filters_leave_no_empty_cell_where_there_is_no_district_filter(app_db, phone,
+                                                                             first_row):
+    at = logged_in(phone).run()
+    at.switch_page("pages/brand_list.py").run()
+
+    assert not at.exception
+    cells = [[s.label for s in col.selectbox] for col in at.tabs[0].columns]
+    assert cells[:len(first_row)] == [[x] for x in first_row]
