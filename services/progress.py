@@ -12,7 +12,7 @@ from models import (
 )
 from services import clock, limits, notifications, records, review
 from services.db import transactional
-from services.errors import PermissionDenied, ValidationError
+from services.errors import Conflict, PermissionDenied, ValidationError
 from services.flows import (
     CANCELLED, DEPT_STAFF, DISTRICT_REVIEWER, INTERNAL, OFFICE_REVIEWER, PILOT_DISTRIBUTED,
     PROGRESS_CONFIRMED, PROGRESS_DEPT_REVIEW, PROGRESS_DISTRICT_REVIEW, PROGRESS_OFFICE_CONFIRM,
@@ -242,6 +242,17 @@ def start_revision(session: Session, *, actor: CurrentUser, task_id: int) -> Pro
         PROGRESS_FLOW.record_event(session, rev, actor, role=Role.CLERK, action="create")
 
     return REVISIONS.start(session, parent_id=task.id, build=build, after_insert=copy_rows)
+
+
+def first_revision(session: Session, *, actor: CurrentUser, task_id: int) -> ProgressRevision:
+    """The draft of a task's first report, started when the clerk opens the task (one click
+    fewer); if another clerk started it in the same instant, that draft."""
+    try:
+        return start_revision(session, actor=actor, task_id=task_id)
+    except (Conflict, ValidationError):
+        if (rev := open_revision(session, task_id)) is None:
+            raise
+        return rev
 
 
 def _achievement_rows(rows) -> list[dict]:
