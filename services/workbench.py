@@ -95,7 +95,8 @@ def message_link(session: Session, *, actor: CurrentUser, record_type: str | Non
     audiences = []
     if any(a not in OWNER_ACTIONS for a in actions):
         audiences.append("review")
-    if flow.may_edit(actor):
+    if any(t.action in EDIT_ACTIONS and t.actor.allows(record, actor, flow.dept_field)
+           for t in flow.transitions):  # its own unit's record: the entry page lists it
         audiences.append("edit")
     pages = [flow.page_for(audience) for audience in audiences]
     pages += [p for p in flow.pages if p.audience not in ("edit", "review")]  # the lists

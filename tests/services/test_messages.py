@@ -108,3 +108,12 @@ def test_the_pilot_rejection_summary_shows_pilot_rows_only(session, w, b):
 
     assert {r["模块"] for r in rows} == {"试点项目"}
     assert [r["环节"] for r in rows] == ["待区县审核"]
+
+
+def test_an_involved_districts_message_opens_the_list_not_the_creators_entry_page(session, w):
+    p = distributed(session, w, districts={w.qianjiang})
+
+    link = workbench.message_link(session, actor=w.qj_clerk, record_type="pilot",
+                                  record_id=p.id)
+
+    assert link == ("pages/pilot_list.py", "open_pilot")
