@@ -52,10 +52,11 @@ with db.session_scope() as s:
 if current is None and confirmed is None:  # a first report: straight into the form
     try:
         with db.session_scope() as s:
-            current = progress.first_revision(s, actor=user, task_id=task_id)
+            progress.first_revision(s, actor=user, task_id=task_id)
     except DomainError as exc:
         st.error(ui.literal(exc))
         st.stop()
+    st.rerun()  # the task list and picker then name the new draft
 with db.session_scope() as s:
     confirmed_rows = progress.achievements_of(s, confirmed.id) if confirmed else []
     current_rows = progress.achievements_of(s, current.id) if current else []

@@ -108,8 +108,8 @@ with create_tab:
         name = st.text_input("姓名", key=f"new-user-{gen}-name")
         org_id = st.selectbox("所属单位", list(org_names), format_func=org_names.get, index=None,
                               placeholder="请选择所属单位", key=f"new-user-{gen}-org")
-        roles = st.multiselect("角色", list(Role), format_func=role_label,
-                               key=f"new-user-{gen}-roles")
+        roles = st.multiselect("角色", list(Role), format_func=role_label, select_all=False,
+                               placeholder="请选择角色", key=f"new-user-{gen}-roles")
         if st.form_submit_button("创建用户", type="primary"):
             if org_id is None:
                 st.error("请选择“所属单位”")

@@ -81,15 +81,13 @@ with message_tab:
             flag = "" if note.is_read else ":red-badge[未读] "
             st.markdown(f"{flag}**{ui.literal(note.title)}**  \n{ui.literal(note.body)}")
             st.caption(accounts.local_time(note.created_at))
-            c = st.columns([1, 1, 4])
-            if (link := links.get(note.id)) and c[0].button("打开", key=f"open-note-{note.id}",
-                                                            width="stretch"):
+            row = st.container(horizontal=True)  # one row of buttons, on a phone too
+            if (link := links.get(note.id)) and row.button("打开", key=f"open-note-{note.id}"):
                 if not note.is_read:
                     with db.session_scope() as session:
                         notifications.mark_read(session, actor=user, notification_id=note.id)
                 ui.open_record(link[0], link[1], note.record_id)
-            if not note.is_read and c[1].button("标为已读", key=f"read-{note.id}",
-                                                width="stretch"):
+            if not note.is_read and row.button("标为已读", key=f"read-{note.id}"):
                 with db.session_scope() as session:
                     notifications.mark_read(session, actor=user, notification_id=note.id)
                 st.rerun()
