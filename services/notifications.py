@@ -42,13 +42,18 @@ def send(session: Session, *, user_ids: Iterable[int], title: str, body: str,
                                  record_type=record_type, record_id=record_id))
 
 
-def settle(session: Session, *, record_type: str, record_id: int) -> None:
-    """The record moved on: earlier messages about it are handled, so they count as read."""
-    session.execute(update(Notification)
-                    .where(Notification.record_type == record_type,
-                           Notification.record_id == record_id,
-                           Notification.is_read == false())
-                    .values(is_read=True).execution_options(synchronize_session=False))
+def settle(session: Session, *, record_type: str, record_id: int,
+           user_ids: Iterable[int] | None = None, title_prefix: str = "") -> None:
+    """The record moved on: earlier messages about it (to `user_ids`, with titles starting
+    with `title_prefix`) are handled, so they count as read."""
+    query = update(Notification).where(Notification.record_type == record_type,
+                                       Notification.record_id == record_id,
+                                       Notification.is_read == false())
+    if user_ids is not None:
+        query = query.where(Notification.user_id.in_(list(user_ids)))
+    if title_prefix:
+        query = query.where(Notification.title.startswith(title_prefix, autoescape=True))
+    session.execute(query.values(is_read=True).execution_options(synchronize_session=False))
 
 
 def unread_count(session: Session, *, actor: CurrentUser) -> int:

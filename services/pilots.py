@@ -907,6 +907,14 @@ def queue_rows(session: Session, *, actor: CurrentUser) -> list[dict]:
 
 # --- 申请纳入涉及区县 ---------------------------------------------------------------------------
 
+JOIN_TITLE = "【申请纳入涉及区县】"
+
+
+def _pending_count(session: Session, pilot_id: int) -> int:
+    return session.execute(select(func.count()).select_from(JoinRequest).where(
+        JoinRequest.pilot_id == pilot_id, JoinRequest.status == JOIN_PENDING)).scalar_one()
+
+
 def _pending_request(session: Session, pilot_id: int, org_id: int) -> JoinRequest | None:
     return session.execute(select(JoinRequest).where(
         JoinRequest.pilot_id == pilot_id, JoinRequest.org_id == org_id,
@@ -1045,6 +1053,9 @@ def decide_join(session: Session, *, actor: CurrentUser, request_id: int, grant:
                                         "申请纳入涉及区县": [session.get(Org, req.org_id).name,
                                                      None]})
     session.refresh(req)
+    if _pending_count(session, pilot.id) == 0:  # every request on it is handled now
+        notifications.settle(session, record_type="pilot", record_id=pilot.id,
+                             user_ids=_dept_staff(session, pilot), title_prefix=JOIN_TITLE)
     notifications.send(
         session, user_ids=[req.requested_by], record_type="pilot", record_id=pilot.id,
         title=f"【申请纳入涉及区县】试点“{pilot.name}”：{actor.org_name}{status}您的申请",

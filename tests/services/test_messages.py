@@ -117,3 +117,16 @@ def test_an_involved_districts_message_opens_the_list_not_the_creators_entry_pag
                                   record_id=p.id)
 
     assert link == ("pages/pilot_list.py", "open_pilot")
+
+
+def test_a_join_request_message_is_marked_read_once_the_request_is_decided(session, w):
+    p = distributed(session, w)
+    req = pilots.request_join(session, actor=w.qj_clerk, pilot_id=p.id)
+    asked = [n for n in notes_of(session, w.dept_reviewer, "pilot", p.id) if not n.is_read]
+    assert [n.title.startswith("【申请纳入涉及区县】") for n in asked] == [True]
+
+    pilots.decide_join(session, actor=w.dept_clerk, request_id=req.id, grant=False)
+
+    assert all(n.is_read for n in notes_of(session, w.dept_reviewer, "pilot", p.id))
+    assert [n.is_read for n in notes_of(session, w.qj_clerk, "pilot", p.id)
+            if n.title.endswith("您的申请")] == [False]
