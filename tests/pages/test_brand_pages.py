@@ -268,3 +268,16 @@ def test_list_filters_leave_no_empty_cell_where_there_is_no_district_filter(app_
     assert not at.exception
     cells = [[s.label for s in col.selectbox] for col in at.tabs[0].columns]
     assert cells[:len(first_row)] == [[x] for x in first_row]
+
+
+def test_a_message_opens_its_entry_on_the_list_even_outside_the_chosen_filter(app_db):
+    entry_id = make_entry("待市委改革办审核")
+    at = logged_in("13700000103").run()
+    at.switch_page("pages/brand_list.py").run()
+    at.selectbox(key="list-status").select("已通过").run()  # the entry is not among the rows
+    at.session_state["open_brand"] = entry_id  # as 打开 on a message sets it
+
+    at.run()
+
+    assert not at.exception
+    assert at.selectbox(key="list-pick").value == entry_id
