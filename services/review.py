@@ -344,9 +344,11 @@ class Flow:
                 raise PermissionDenied(
                     f"您修改过该记录的内容，不能再“{t.label or self.action_label(action)}”，"
                     "请由其他审核人员处理")
-            for condition in t.conditions:
-                if (why := condition(session, record, user)) is not None:
-                    raise ValidationError(why)
+            # Every unmet condition at once, so that one attempt shows all that is left to do.
+            refusals = [why for condition in t.conditions
+                        if (why := condition(session, record, user)) is not None]
+            if refusals:
+                raise ValidationError("；".join(dict.fromkeys(refusals)))
         return t
 
     def can(self, action: str, record: Any, user: CurrentUser) -> bool:

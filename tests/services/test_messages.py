@@ -130,3 +130,18 @@ def test_a_join_request_message_is_marked_read_once_the_request_is_decided(sessi
     assert all(n.is_read for n in notes_of(session, w.dept_reviewer, "pilot", p.id))
     assert [n.is_read for n in notes_of(session, w.qj_clerk, "pilot", p.id)
             if n.title.endswith("您的申请")] == [False]
+
+
+def test_a_refused_submission_names_every_unmet_condition_at_once(session, b):
+    from services import brand
+    from services.errors import ValidationError
+    entry = brand.create(session, actor=b.clerk,
+                         data=brand_helpers.good_input(b, self_checked=False, results=""))
+
+    with pytest.raises(ValidationError) as refused:
+        brand_helpers.act(session, entry, Action.SUBMIT, b.clerk)
+
+    parts = str(refused.value).split("；")
+    assert parts[0] == "请填写：主要成果"
+    assert any(p.startswith("请上传佐证材料") for p in parts)
+    assert any(p.startswith("请先自查") for p in parts)
