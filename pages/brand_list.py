@@ -7,9 +7,10 @@ import streamlit as st
 import ui
 from pages._brand_form import entry_facts
 from services import brand, brand_zip, db
-from services.brand import Filters
+from services.brand import BRAND_FLOW, Filters
 from services.errors import DomainError
 from services.exports import XLSX_MIME
+from services.review import EVERY_UNIT, OWN_UNIT
 
 PAGE = "pages/brand_list.py"
 user = ui.require_user(page=PAGE)
@@ -20,21 +21,26 @@ with db.session_scope() as s:
     districts = {o.id: o.name for o in brand.districts(s)}
     categories = {c.id: c.name for c in brand.categories(s, include_retired=True)}
 
-tabs = st.tabs(["清单", "驳回率"] + (["批量下载"] if user.is_reform_office else []))
+coverage = BRAND_FLOW.coverage(user)  # every district's entries, or the user's own
+every = coverage == EVERY_UNIT
+tabs = st.tabs(["清单", "驳回率"] + (["批量下载"] if every else []))
 
 
 def filters(key: str) -> Filters:
-    c = st.columns(2)
-    district = (c[0].selectbox("区县", [None] + list(districts), key=f"{key}-district",
-                               format_func=lambda i: "全部区县" if i is None else districts[i])
-                if user.is_reform_office else None)
-    category = c[1].selectbox("获评类别", [None] + list(categories), key=f"{key}-category",
-                              format_func=lambda i: "全部类别" if i is None else categories[i])
+    # One row of drop-downs, with 区县 only where the list covers several districts: no gap.
+    cells = iter(st.columns(3 if every else 2))
+    district = (next(cells).selectbox("区县", [None] + list(districts), key=f"{key}-district",
+                                      format_func=lambda i: "全部区县" if i is None
+                                      else districts[i])
+                if every else None)
+    category = next(cells).selectbox("获评类别", [None] + list(categories), key=f"{key}-category",
+                                     format_func=lambda i: "全部类别" if i is None
+                                     else categories[i])
+    status = next(cells).selectbox("状态", [None] + brand.STATUSES, key=f"{key}-status",
+                                   format_func=lambda v: "全部状态" if v is None else v)
     c = st.columns(2)
     start = c[0].date_input("获评日期（起）", value=None, key=f"{key}-start", format="YYYY-MM-DD")
     end = c[1].date_input("获评日期（止）", value=None, key=f"{key}-end", format="YYYY-MM-DD")
-    status = st.selectbox("状态", [None] + brand.STATUSES, key=f"{key}-status",
-                          format_func=lambda v: "全部状态" if v is None else v)
     return Filters(district_id=district, category_id=category, start=start, end=end,
                    status=status)
 
@@ -49,7 +55,16 @@ with tabs[0]:
     st.download_button("导出Excel", data=workbook, file_name="改革品牌清单.xlsx", mime=XLSX_MIME,
                        disabled=not rows, key="list-xlsx")
     choices = {r["id"]: f"{r['区县']}｜{r['改革事项']}（{r['状态']}）" for r in rows}
-    picked = ui.pick("查看详情", choices, key="list-pick")
+    opened = st.session_state.pop("open_brand", None)  # from a message on 业务工作台
+    if opened is not None and opened not in choices:  # outside the chosen filters
+        try:
+            with db.session_scope() as s:
+                found = brand.get(s, actor=user, entry_id=opened)
+            choices[found.id] = (f"{districts.get(found.org_id, '')}｜{found.item}"
+                                 f"（{found.status}）")
+        except DomainError as exc:
+            st.error(ui.literal(exc))
+    picked = ui.pick("查看详情", choices, key="list-pick", preselect=opened)
     if picked is not None:
         with db.session_scope() as s:
             entry = brand.get(s, actor=user, entry_id=picked)
@@ -71,7 +86,7 @@ with tabs[1]:
     except DomainError as exc:
         st.error(ui.literal(exc))
         rates = []
-    if user.is_district and rates:
+    if coverage == OWN_UNIT and rates:
         own = rates[0]
         c = st.columns(3)
         c[0].metric("驳回率", own.as_row()["驳回率"])
@@ -84,7 +99,7 @@ with tabs[1]:
         st.download_button("导出Excel", data=brand.rejection_export(rates), mime=XLSX_MIME,
                            file_name="改革品牌驳回率.xlsx", key="rate-xlsx")
 
-if user.is_reform_office:
+if every:
     with tabs[2]:
         st.caption("按筛选条件打包：每个区县、每项改革品牌一个文件夹，内含其全部材料（原文件名），"
                    "另附清单.xlsx；涉密事项标注“涉密，线下报送”。")

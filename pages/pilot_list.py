@@ -7,7 +7,10 @@ from models import OrgKind
 from pages._pilot_form import pilot_facts
 from pages._progress_parts import revision_view
 from services import clock, db, orgs, pilots, progress
+from services.errors import DomainError
 from services.exports import XLSX_MIME
+from services.pilots import PILOT_FLOW
+from services.review import EVERY_UNIT, OWN_UNIT
 
 user = ui.require_user()
 st.title("试点项目清单")
@@ -50,19 +53,28 @@ def workbook() -> bytes:
 st.download_button("导出Excel", data=workbook, file_name="试点项目清单.xlsx", mime=XLSX_MIME,
                    disabled=not total)
 
-if user.is_district or user.is_reform_office:
+coverage = PILOT_FLOW.coverage(user)
+if coverage in (OWN_UNIT, EVERY_UNIT):
     # 驳回率: rejections ÷ submissions reaching each stage, counted in times (SPEC §2).
     with db.session_scope() as s:
         rates = pilots.rejection_summary(s, actor=user, year=year)
-    own = "本区县" if user.is_district else "各区县"
+    own = "本区县" if coverage == OWN_UNIT else "各区县"
     with st.expander(f"{own}驳回率（{'全部年度' if year is None else f'{year}年'}）",
-                     expanded=user.is_district):
+                     expanded=coverage == OWN_UNIT):
         st.caption("驳回率 = 驳回次数 ÷ 提交至该环节次数（均按次数计，含重新上报）")
         ui.table(rates)
         ui.excel_button(rates, filename=f"{own}驳回率.xlsx", key="rates-xlsx")
 
 choices = {r["id"]: f"{r['试点名称']}（{r['文号']}，{r['状态']}）" for r in rows}
-picked = ui.pick("查看试点详情", choices, key="list-pick")
+opened = st.session_state.pop("open_pilot", None)  # from a message on 业务工作台
+if opened is not None and opened not in choices:  # on another page of the list
+    try:
+        with db.session_scope() as s:
+            p = pilots.get(s, actor=user, pilot_id=opened)
+        choices[p.id] = f"{p.name}（{p.doc_number}，{p.status}）"
+    except DomainError as exc:
+        st.error(ui.literal(exc))
+picked = ui.pick("查看试点详情", choices, key="list-pick", preselect=opened)
 if picked is None:
     st.stop()
 with db.session_scope() as s:

@@ -26,8 +26,10 @@ form_args = dict(actor=user, districts=districts, departments=departments, own_o
 
 with st.container():  # a stable slot: the tabs below keep their place (and the open tab)
     ui.flash()
+# Whoever takes 确认分发 also decides join requests and corrects distributed pilots.
+distributes = PILOT_FLOW.takes(Action.DISTRIBUTE, user)
 labels = [f"待审核（{len(queue)}）"] + ([f"申请纳入涉及区县（{len(requests)}）", "已分发试点"]
-                                      if user.is_department else [])
+                                      if distributes else [])
 # Opened from a join request on the workbench: start on that tab.
 tabs = st.tabs(labels, default=labels[1] if st.session_state.pop("open_join", None) is not None
                and len(labels) > 1 else None)
@@ -74,7 +76,7 @@ with tabs[0]:
             ui.perform(pilots.add_evidence, "文件已上传，核对无误后请确认分发",
                        pilot_id=pilot.id, version=version, uploads=uploads)
 
-if user.is_department:
+if distributes:
     with tabs[1]:
         ui.table(requests, hide=("id", "pilot_id"))
         ui.excel_button([{k: v for k, v in r.items() if k != "pilot_id"} for r in requests],

@@ -6,7 +6,9 @@ from pages._progress_parts import rejection_rates
 from services import db, progress, progress_overview
 from services.errors import DomainError
 from services.exports import XLSX_MIME
+from services.progress import PROGRESS_FLOW
 from services.progress_overview import STATUS_CHOICES, Filters
+from services.review import OWN_UNIT
 
 PAGE = "pages/progress_overview.py"
 ALL = "全部"
@@ -17,7 +19,7 @@ with st.container():  # a stable slot: an action's message whose rerun landed he
 st.caption("每个已分发试点 × 涉及区县一行：现行版本为最新“已确认”版本（驾驶舱按此统计）；"
            "“新版本在审”表示有更新的版本正在审核。")
 
-if user.is_district:
+if PROGRESS_FLOW.coverage(user) == OWN_UNIT:  # a district's own 驳回率
     def _rates() -> list[dict]:
         with db.session_scope() as s:
             return progress.rejection_rates(s, actor=user)
@@ -26,6 +28,11 @@ if user.is_district:
 
 with db.session_scope() as s:
     options = progress_overview.filter_options(s, actor=user)
+    if (opened := st.session_state.pop("open_revision", None)) is not None:
+        # From a message on 业务工作台: show that pilot's rows.
+        if linked := progress.linked(s, actor=user, revision_id=opened):
+            st.session_state["po-name"] = linked.title
+            st.session_state["po-page"] = 1
 c = st.columns(2)
 district = c[0].selectbox("区县", [None, *options["districts"]], key="po-district",
                           format_func=lambda i: options["districts"].get(i, ALL))

@@ -34,24 +34,28 @@ with db.session_scope() as s:
     pilot = pilots.get(s, actor=user, pilot_id=rev.pilot_id)
 
 st.text(f"试点：{pilot.name}（{pilot.doc_number}）　区县：{org_names[rev.org_id]}")
-left, right = st.columns([3, 2])
-with left:
-    st.subheader("本次填报")
+base = diff["base_revision_no"]
+if not base:  # a first submission: nothing to compare with, so one full-width panel
+    st.subheader("本次填报（首次填报，无现行版本）")
     revision_view(rev, achievements)
-with right:
-    base = diff["base_revision_no"]
-    work = [{"变化": "新增", "已开展工作": i} for i in diff["work_added"]] + \
-        [{"变化": "删除", "已开展工作": i} for i in diff["work_removed"]]
-    # Achievement rows are matched by identity, so same-named rows stay apart.
-    achievement_changes = [{**r, "序号": str(r["序号"] or "—"),
-                            "修改字段": "、".join(r["修改字段"])} for r in diff["achievements"]]
-    ui.comparison({
-        "title": f"与现行版本（第{base}版）比较" if base else "首次填报（无现行版本）",
-        "fields": diff["fields"],
-        "tables": [("已开展工作", work), ("试点成果", achievement_changes)],
-        "unchanged": bool(base) and not any(f["changed"] for f in diff["fields"])
-        and not work and not achievement_changes,
-    })
+else:
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader("本次填报")
+        revision_view(rev, achievements)
+    with right:
+        work = [{"变化": "新增", "已开展工作": i} for i in diff["work_added"]] + \
+            [{"变化": "删除", "已开展工作": i} for i in diff["work_removed"]]
+        # Achievement rows are matched by identity, so same-named rows stay apart.
+        achievement_changes = [{**r, "序号": str(r["序号"] or "—"),
+                                "修改字段": "、".join(r["修改字段"])} for r in diff["achievements"]]
+        ui.comparison({
+            "title": f"与现行版本（第{base}版）比较",
+            "fields": diff["fields"],
+            "tables": [("已开展工作", work), ("试点成果", achievement_changes)],
+            "unchanged": not any(f["changed"] for f in diff["fields"])
+            and not work and not achievement_changes,
+        })
 
 ui.review_panel(PROGRESS_FLOW, rev, user,
                 success={Action.APPROVE: "已通过", Action.REJECT: "已驳回，退回区县录入员修改"},

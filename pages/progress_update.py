@@ -6,6 +6,7 @@ import ui
 from models import Role
 from pages._progress_parts import achievement_rows, rejection_rates, revision_view, work_list
 from services import clock, db, progress
+from services.errors import DomainError
 from services.progress import PROGRESS_FLOW
 from services.guidance import HELP, PROGRESS
 from services.progress import COMPLETED, PROGRESS_STATUSES, AchievementInput, ProgressInput
@@ -32,10 +33,13 @@ rejection_rates(_rates)
 ui.table([{k: v for k, v in t.items() if not k.endswith("_id")} for t in tasks])
 ui.excel_button([{k: v for k, v in t.items() if not k.endswith("_id")} for t in tasks],
                 filename="推进任务.xlsx", key="tasks-xlsx")
-choices = {t["task_id"]: f"{t['试点名称']}（{t['现行推进状态']}）" for t in tasks}
+# The label follows the task: 未填报 → 第1版（待区县审核） after 上报 → 推进中 once confirmed.
+choices = {t["task_id"]: f"{t['试点名称']}（{t['在办版本'] or t['现行推进状态']}）" for t in tasks}
 preselect = st.session_state.pop("open_task", None)
 if (revision := st.session_state.pop("open_revision", None)) is not None:
-    preselect = next((t["task_id"] for t in tasks if t["open_revision_id"] == revision), None)
+    with db.session_scope() as s:  # any revision of the task (a message may name an old one)
+        linked = progress.linked(s, actor=user, revision_id=revision)
+    preselect = linked.task_id if linked else None
 task_id = ui.pick("选择推进任务", choices, key="task-pick", preselect=preselect,
                   placeholder="请选择要更新的试点")
 task = next((t for t in tasks if t["task_id"] == task_id), None)
@@ -45,6 +49,15 @@ if task is None:
 with db.session_scope() as s:
     confirmed = progress.confirmed_revision(s, task_id)
     current = progress.open_revision(s, task_id)
+if current is None and confirmed is None:  # a first report: straight into the form
+    try:
+        with db.session_scope() as s:
+            progress.first_revision(s, actor=user, task_id=task_id)
+    except DomainError as exc:
+        st.error(ui.literal(exc))
+        st.stop()
+    st.rerun()  # the task list and picker then name the new draft
+with db.session_scope() as s:
     confirmed_rows = progress.achievements_of(s, confirmed.id) if confirmed else []
     current_rows = progress.achievements_of(s, current.id) if current else []
     rejection = last_rejection(s, record_type="progress", record_id=current.id) \
@@ -62,8 +75,7 @@ if versions:
         ui.table(versions)
         ui.excel_button(versions, filename="推进情况历史版本.xlsx", key="versions-xlsx")
 if current is None:
-    label = "更新推进情况（在现行版本基础上修改）" if confirmed else "开始填报推进情况"
-    if st.button(label, type="primary"):
+    if st.button("更新推进情况（在现行版本基础上修改）", type="primary"):
         ui.perform(progress.start_revision, "已创建新版本，请填写后保存并上报", task_id=task_id)
     st.stop()
 

@@ -100,15 +100,24 @@ with list_tab:
                     on_success=lambda: st.session_state.pop(seen_key))  # next: as saved
 
 with create_tab:
-    with st.form("create_user", clear_on_submit=False):
-        phone = st.text_input("手机号", max_chars=11)
-        name = st.text_input("姓名")
-        org_id = st.selectbox("所属单位", list(org_names), format_func=org_names.get)
-        roles = st.multiselect("角色", list(Role), format_func=role_label)
+    # A refused form keeps what was typed; a created user leaves an empty form for the next
+    # (a new generation of widget keys), and no unit is preselected for the admin.
+    gen = st.session_state.setdefault("create-user-gen", 0)
+    with st.form(f"create_user-{gen}", clear_on_submit=False):
+        phone = st.text_input("手机号", max_chars=11, key=f"new-user-{gen}-phone")
+        name = st.text_input("姓名", key=f"new-user-{gen}-name")
+        org_id = st.selectbox("所属单位", list(org_names), format_func=org_names.get, index=None,
+                              placeholder="请选择所属单位", key=f"new-user-{gen}-org")
+        roles = st.multiselect("角色", list(Role), format_func=role_label, select_all=False,
+                               placeholder="请选择角色", key=f"new-user-{gen}-roles")
         if st.form_submit_button("创建用户", type="primary"):
-            # The rerun shows the new user in 用户列表 as well.
-            act(accounts.create_user, f"已创建用户“{name.strip()}”，初始密码 123456，首次登录须修改密码",
-                phone=phone, name=name, org_id=org_id, roles={r.value for r in roles})
+            if org_id is None:
+                st.error("请选择“所属单位”")
+            else:  # the rerun shows the new user in 用户列表 as well
+                act(accounts.create_user,
+                    f"已创建用户“{name.strip()}”，初始密码 123456，首次登录须修改密码",
+                    phone=phone, name=name, org_id=org_id, roles={r.value for r in roles},
+                    on_success=lambda: st.session_state.update({"create-user-gen": gen + 1}))
 
 with import_tab:
     st.text("按模板填写：手机号、姓名、所属单位（与系统单位名称一致）、角色（多个角色用“、”分隔）。"

@@ -12,8 +12,12 @@ st.caption(f"{ui.literal(user.org_name)} · {ui.literal(user.name)}")
 
 with db.session_scope() as session:
     todos = workbench.todos(session, actor=user)
+    submitted = workbench.submitted(session, actor=user)
     unread = notifications.unread_count(session, actor=user)
     messages = notifications.recent(session, actor=user, limit=100)
+    shown = messages[:20]  # each message is several elements: draw the newest, export the rest
+    links = {n.id: workbench.message_link(session, actor=user, record_type=n.record_type,
+                                          record_id=n.record_id) for n in shown}
 
 returned = [t for t in todos if t.kind == "退回修改"]
 pending = [t for t in todos if t.kind == "待我审核"]
@@ -25,7 +29,8 @@ counts = (("red", "退回修改", len(returned)), ("orange", "待我审核", len
           ("violet", "未读消息", unread))
 st.markdown(" ".join(f":{color}-badge[{label} **{n}**]" for color, label, n in counts))
 
-todo_tab, message_tab, password_tab = st.tabs(["待办事项", f"消息通知（{unread}）", "修改密码"])
+todo_tab, submitted_tab, message_tab, password_tab = st.tabs(
+    ["待办事项", f"已上报、审核中（{len(submitted)}）", f"消息通知（{unread}）", "修改密码"])
 
 with todo_tab:
     if not todos:
@@ -47,20 +52,42 @@ with todo_tab:
     ui.table(rows)
     ui.excel_button(rows, filename="业务工作台待办.xlsx", key="todo-xlsx")
 
+with submitted_tab:
+    if not submitted:
+        st.info("暂无审核中的记录：上报后在此查看审核进度")
+    for item in submitted[:30]:
+        with st.container(border=True):
+            left, right = st.columns([6, 1])
+            left.markdown(f"**{item.module_label}：{ui.literal(item.title)}**  \n"
+                          f"{item.status} · 等待{ui.literal(item.waiting_for)}处理 · "
+                          f"上报或更新于 {accounts.local_time(item.updated_at)}")
+            if item.page and right.button("打开", key=f"sub-{item.module}-{item.record_id}",
+                                          width="stretch"):
+                ui.open_record(item.page, item.open_key, item.record_id)
+    rows = [{"模块": t.module_label, "名称": t.title, "状态": t.status, "等待处理": t.waiting_for,
+             "更新时间": accounts.local_time(t.updated_at)} for t in submitted]
+    if rows:
+        ui.excel_button(rows, filename="已上报审核中.xlsx", key="submitted-xlsx")
+
 with message_tab:
     if unread and st.button("全部标为已读"):
         with db.session_scope() as session:
             notifications.mark_all_read(session, actor=user)
         st.rerun()
-    shown = messages[:20]  # each message is several elements: draw the newest, export the rest
     if len(messages) > len(shown):
         st.caption(f"显示最近 {len(shown)} 条，全部 {len(messages)} 条可导出Excel查看")
     for note in shown:
         with st.container(border=True):
-            flag = "" if note.is_read else "🔴 "
+            flag = "" if note.is_read else ":red-badge[未读] "
             st.markdown(f"{flag}**{ui.literal(note.title)}**  \n{ui.literal(note.body)}")
             st.caption(accounts.local_time(note.created_at))
-            if not note.is_read and st.button("标为已读", key=f"read-{note.id}"):
+            row = st.container(horizontal=True)  # one row of buttons, on a phone too
+            if (link := links.get(note.id)) and row.button("打开", key=f"open-note-{note.id}"):
+                if not note.is_read:
+                    with db.session_scope() as session:
+                        notifications.mark_read(session, actor=user, notification_id=note.id)
+                ui.open_record(link[0], link[1], note.record_id)
+            if not note.is_read and row.button("标为已读", key=f"read-{note.id}"):
                 with db.session_scope() as session:
                     notifications.mark_read(session, actor=user, notification_id=note.id)
                 st.rerun()

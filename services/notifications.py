@@ -10,12 +10,17 @@ from services.errors import PermissionDenied
 from services.identity import CurrentUser
 
 
-def active_user_ids(session: Session, *, roles: Iterable[str],
-                    org_ids: Iterable[int] | None = None, org_kind: str | None = None
-                    ) -> list[int]:
-    """Enabled users holding one of `roles`, in `org_ids` or in orgs of `org_kind`."""
-    query = (select(User.id).join(UserRole, UserRole.user_id == User.id)
-             .where(UserRole.role.in_([str(r) for r in roles]), User.disabled == false()))
+def active_user_ids(session: Session, *, roles: Iterable[str] | None,
+                    org_ids: Iterable[int] | None = None, org_kind: str | None = None,
+                    user_ids: Iterable[int] | None = None) -> list[int]:
+    """Enabled users holding one of `roles` (None: any role), in `org_ids` or in orgs of
+    `org_kind`, among `user_ids` when given."""
+    query = select(User.id).where(User.disabled == false())
+    if roles is not None:
+        query = query.join(UserRole, UserRole.user_id == User.id).where(
+            UserRole.role.in_([str(r) for r in roles]))
+    if user_ids is not None:
+        query = query.where(User.id.in_(list(user_ids)))
     if org_ids is not None:
         query = query.where(User.org_id.in_(list(org_ids)))
     if org_kind is not None:
@@ -35,6 +40,20 @@ def send(session: Session, *, user_ids: Iterable[int], title: str, body: str,
     for uid in sorted(set(user_ids)):
         session.add(Notification(user_id=uid, title=title, body=body,
                                  record_type=record_type, record_id=record_id))
+
+
+def settle(session: Session, *, record_type: str, record_id: int,
+           user_ids: Iterable[int] | None = None, title_prefix: str = "") -> None:
+    """The record moved on: earlier messages about it (to `user_ids`, with titles starting
+    with `title_prefix`) are handled, so they count as read."""
+    query = update(Notification).where(Notification.record_type == record_type,
+                                       Notification.record_id == record_id,
+                                       Notification.is_read == false())
+    if user_ids is not None:
+        query = query.where(Notification.user_id.in_(list(user_ids)))
+    if title_prefix:
+        query = query.where(Notification.title.startswith(title_prefix, autoescape=True))
+    session.execute(query.values(is_read=True).execution_options(synchronize_session=False))
 
 
 def unread_count(session: Session, *, actor: CurrentUser) -> int:

@@ -171,15 +171,15 @@ def _validate(session: Session, data: PilotInput, *, submitting: bool) -> dict:
         raise ValidationError("请选择试点范围依据")
     if values["deploy_level"] and values["deploy_level"] not in DEPLOY_LEVELS:
         raise ValidationError("请从列表中选择“部署层级”")
-    if not values["name"]:
-        raise ValidationError("请填写“试点名称”")
-    if not values["doc_number_norm"]:
-        raise ValidationError("请填写“文号”（部署该试点的国家文件文号），系统据此去重")
     dept = session.get(Org, data.dept_id) if data.dept_id else None
-    if dept is None or dept.kind != OrgKind.DEPARTMENT:
-        raise ValidationError("请选择“主管市级部门”")
-    if submitting and (missing := _field_gaps(values)):
-        raise ValidationError(f"请填写：{'、'.join(missing)}")
+    missing = [label for label, absent in (
+        ("试点名称", not values["name"]), ("文号", not values["doc_number_norm"]),
+        ("主管市级部门", dept is None or dept.kind != OrgKind.DEPARTMENT)) if absent]
+    if submitting:
+        missing += _field_gaps(values)
+    if missing:  # every gap at once, so that one attempt shows all that is left to fill in
+        raise ValidationError(f"请填写：{'、'.join(missing)}" + (
+            "（文号为部署该试点的国家文件文号，系统据此去重）" if "文号" in missing else ""))
     return values
 
 
@@ -235,12 +235,16 @@ def _duplicate_of(session: Session, norm: str, batch: str, exclude_id: int | Non
     return session.execute(query).scalars().first()
 
 
-def _duplicate_message(session: Session, existing: Pilot) -> str:
+def _duplicate_message(session: Session, existing: Pilot, *, next_step: str | None = None
+                       ) -> str:
+    """Who holds the number, and what the district does next (by default: ask to join)."""
     org = session.get(Org, existing.org_id)
     dept = session.get(Org, existing.dept_id)
+    if next_step is None:
+        next_step = (f"如本区县也承接了该试点，请“申请纳入涉及区县”，"
+                     f"由主管市级部门（{dept.name}）确认")
     return (f"文号“{existing.doc_number}”（批次：{existing.batch or '未填写'}）已由{org.name}创建"
-            f"（试点：{existing.name}，状态：{existing.status}），不能重复创建。"
-            f"如本区县也承接了该试点，请“申请纳入涉及区县”，由主管市级部门（{dept.name}）确认")
+            f"（试点：{existing.name}，状态：{existing.status}），不能重复创建。{next_step}")
 
 
 def _refuse_duplicate(session: Session, existing: Pilot) -> None:
@@ -256,21 +260,24 @@ def duplicate_check(session: Session, *, actor: CurrentUser, doc_number: str, ba
     existing = _duplicate_of(session, norm, normalize_batch(batch), exclude_id)
     if existing is None:
         return None
-    message = _duplicate_message(session, existing)
     if not (actor.is_district and actor.has(Role.CLERK)):
-        return DuplicateInfo(existing.id, message, can_request=False)
+        return DuplicateInfo(existing.id, _duplicate_message(session, existing),
+                             can_request=False)
+    # One message: the join hint only where a request is still possible.
     if existing.org_id == actor.org_id:
-        return DuplicateInfo(existing.id, message, can_request=False,
-                             note="该试点已由本区县录入，请在“本区县试点”中查看或继续修改")
+        return DuplicateInfo(existing.id, _duplicate_message(
+            session, existing, next_step="该试点已由本区县录入，请在“本区县试点”中查看或继续修改"),
+            can_request=False)
     if actor.org_id in district_ids(session, existing.id):
-        return DuplicateInfo(existing.id, message, can_request=False,
-                             note="本区县已在该试点的涉及区县中，无需重复创建或申请")
+        return DuplicateInfo(existing.id, _duplicate_message(
+            session, existing, next_step="本区县已在该试点的涉及区县中，无需重复创建或申请"),
+            can_request=False)
     pending = _pending_request(session, existing.id, actor.org_id)
     if pending is not None:
-        return DuplicateInfo(existing.id, message, can_request=False,
-                             note=f"本区县已申请纳入该试点（{JOIN_PENDING}）。"
-                                  + _join_route(session, existing))
-    return DuplicateInfo(existing.id, message, can_request=True)
+        return DuplicateInfo(existing.id, _duplicate_message(
+            session, existing, next_step=f"本区县已申请纳入该试点（{JOIN_PENDING}）。"
+                                         + _join_route(session, existing)), can_request=False)
+    return DuplicateInfo(existing.id, _duplicate_message(session, existing), can_request=True)
 
 
 def _join_route(session: Session, pilot: Pilot) -> str:
@@ -900,6 +907,14 @@ def queue_rows(session: Session, *, actor: CurrentUser) -> list[dict]:
 
 # --- 申请纳入涉及区县 ---------------------------------------------------------------------------
 
+JOIN_TITLE = "【申请纳入涉及区县】"
+
+
+def _pending_count(session: Session, pilot_id: int) -> int:
+    return session.execute(select(func.count()).select_from(JoinRequest).where(
+        JoinRequest.pilot_id == pilot_id, JoinRequest.status == JOIN_PENDING)).scalar_one()
+
+
 def _pending_request(session: Session, pilot_id: int, org_id: int) -> JoinRequest | None:
     return session.execute(select(JoinRequest).where(
         JoinRequest.pilot_id == pilot_id, JoinRequest.org_id == org_id,
@@ -1038,6 +1053,9 @@ def decide_join(session: Session, *, actor: CurrentUser, request_id: int, grant:
                                         "申请纳入涉及区县": [session.get(Org, req.org_id).name,
                                                      None]})
     session.refresh(req)
+    if _pending_count(session, pilot.id) == 0:  # every request on it is handled now
+        notifications.settle(session, record_type="pilot", record_id=pilot.id,
+                             user_ids=_dept_staff(session, pilot), title_prefix=JOIN_TITLE)
     notifications.send(
         session, user_ids=[req.requested_by], record_type="pilot", record_id=pilot.id,
         title=f"【申请纳入涉及区县】试点“{pilot.name}”：{actor.org_name}{status}您的申请",
@@ -1050,8 +1068,8 @@ def decide_join(session: Session, *, actor: CurrentUser, request_id: int, grant:
 
 def rejection_summary(session: Session, *, actor: CurrentUser, year: int | None = None
                       ) -> list[dict]:
-    """驳回率 per district, module and stage (rejections ÷ submissions reaching the stage,
-    counted in times). A district sees only its own rows; 市委改革办 sees every district."""
+    """The pilots' 驳回率 per district and review stage (rejections ÷ submissions reaching the
+    stage, counted in times). A district sees only its own rows; 市委改革办 sees every district."""
     if actor.is_district:
         own = actor.org_id
     elif actor.is_reform_office:
@@ -1060,7 +1078,7 @@ def rejection_summary(session: Session, *, actor: CurrentUser, year: int | None 
         raise PermissionDenied("驳回率仅向区县和市委改革办展示")
     start = datetime(year, 1, 1, tzinfo=LOCAL_TZ) if year else None
     end = datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ) if year else None
-    rates = [r for r in rejection_rates(session, start=start, end=end)
+    rates = [r for r in rejection_rates(session, module=PILOT_FLOW.module, start=start, end=end)
              if own is None or r["org_id"] == own]
     names = _district_names(session)
     order: dict[tuple[str, str], int] = {}  # modules as declared, stages in flow order

@@ -1,5 +1,6 @@
 """改革探索力 — progress updates and achievements (SPEC §3.5–§3.6), revisioned per task."""
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -11,7 +12,7 @@ from models import (
 )
 from services import clock, limits, notifications, records, review
 from services.db import transactional
-from services.errors import PermissionDenied, ValidationError
+from services.errors import Conflict, PermissionDenied, ValidationError
 from services.flows import (
     CANCELLED, DEPT_STAFF, DISTRICT_REVIEWER, INTERNAL, OFFICE_REVIEWER, PILOT_DISTRIBUTED,
     PROGRESS_CONFIRMED, PROGRESS_DEPT_REVIEW, PROGRESS_DISTRICT_REVIEW, PROGRESS_OFFICE_CONFIRM,
@@ -90,25 +91,37 @@ def _validate(data: ProgressInput, *, submitting: bool, today: date) -> tuple[li
         raise ValidationError("请选择“推进状态”（推进中 / 已完成）")
     if data.acceptance_date and data.acceptance_date > today:
         raise ValidationError(f"“验收时间”{data.acceptance_date:%Y-%m-%d} 晚于今天，请按实际验收时间填写")
-    items = [i.strip() for i in data.work_items if i and i.strip()]
+    items = [without_number(i) for i in data.work_items if i and without_number(i)]
     rows = [a.cleaned() for a in data.achievements if not a.is_blank()]
     _check_lengths(items, (data.problems or "").strip(), rows)
     for n, row in enumerate(rows, start=1):
         if not row.name:
             raise ValidationError(f"第{n}条试点成果缺少“成果名称”")
-    if submitting:
+    if submitting:  # every gap at once, so that one attempt shows all that is left
+        gaps = []
         if data.progress_status == COMPLETED and data.acceptance_date is None:
-            raise ValidationError("推进状态为“已完成”时必须填写“验收时间”")
+            gaps.append("推进状态为“已完成”时必须填写“验收时间”")
         if not items:
-            raise ValidationError("“已开展工作”至少填写一项（条目式列举具体工作）")
-        for n, row in enumerate(rows, start=1):
-            if not row.measures:
-                raise ValidationError(f"第{n}条试点成果“{row.name}”缺少“具体举措及解决问题”")
+            gaps.append("“已开展工作”至少填写一项（条目式列举具体工作）")
+        gaps += [f"第{n}条试点成果“{row.name}”缺少“具体举措及解决问题”"
+                 for n, row in enumerate(rows, start=1) if not row.measures]
+        if gaps:
+            raise ValidationError("；".join(gaps))
     return items, rows
 
 
+# A clerk's own item number (「1.」「2、」「（3）」「四、」), which the list numbers again.
+_ITEM_NUMBER = re.compile(r"^\s*(?:[（(]\s*[0-9０-９一二三四五六七八九十]+\s*[）)]"
+                          r"|[0-9０-９]+\s*[.．、)）](?![0-9０-９])|[一二三四五六七八九十]+\s*[、.．])\s*")
+
+
+def without_number(text: str) -> str:
+    """An item's text without a leading item number (the list is numbered when shown)."""
+    return _ITEM_NUMBER.sub("", text or "", count=1).strip()
+
+
 def numbered(items: list[str]) -> str:
-    return "\n".join(f"{i}. {text}" for i, text in enumerate(items, start=1))
+    return "\n".join(f"{i}. {without_number(text)}" for i, text in enumerate(items, start=1))
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -125,6 +138,13 @@ def _readable(actor: CurrentUser):
 
 def get(session: Session, *, actor: CurrentUser, revision_id: int) -> ProgressRevision:
     return records.get(session, flow=PROGRESS_FLOW, actor=actor, record_id=revision_id)
+
+
+def linked(session: Session, *, actor: CurrentUser, revision_id: int
+           ) -> ProgressRevision | None:
+    """A revision a link (a message, a to-do) names, if the actor may read it, else None."""
+    return session.execute(select(ProgressRevision).where(
+        ProgressRevision.id == revision_id, _readable(actor))).scalars().first()
 
 
 def achievements_of(session: Session, revision_id: int) -> list[Achievement]:
@@ -224,6 +244,17 @@ def start_revision(session: Session, *, actor: CurrentUser, task_id: int) -> Pro
     return REVISIONS.start(session, parent_id=task.id, build=build, after_insert=copy_rows)
 
 
+def first_revision(session: Session, *, actor: CurrentUser, task_id: int) -> ProgressRevision:
+    """The draft of a task's first report, started when the clerk opens the task (one click
+    fewer); if another clerk started it in the same instant, that draft."""
+    try:
+        return start_revision(session, actor=actor, task_id=task_id)
+    except (Conflict, ValidationError):
+        if (rev := open_revision(session, task_id)) is None:
+            raise
+        return rev
+
+
 def _achievement_rows(rows) -> list[dict]:
     return [{"成果名称": a.name, "具体举措及解决问题": a.measures, "具体成效": a.effects}
             for a in rows]
@@ -317,8 +348,9 @@ def _put_in_force(session: Session, rev: ProgressRevision, actor: CurrentUser) -
 
 
 def _notify_confirmed(session: Session, rev: ProgressRevision, actor: CurrentUser) -> None:
-    """已确认 ends the chain: the district's clerks and reviewers learn it is in force."""
-    recipients = notifications.active_user_ids(session, roles=[Role.CLERK, Role.REVIEWER],
+    """已确认 ends the chain: the district's reviewers learn it is in force (its clerks are told
+    by the review engine, as of every record that reaches a final state)."""
+    recipients = notifications.active_user_ids(session, roles=[Role.REVIEWER],
                                                org_ids=[rev.org_id])
     frame = "【试点推进】“{}”已确认"
     room = limits.max_length(Notification, "title") - len(frame.format(""))

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable
 from sqlalchemy import DateTime, and_, false, func, or_, select, true, update
 from sqlmodel import Session
 
-from models import AuditEvent, Org, OrgKind, Role, User, utcnow
+from models import ROLE_LABELS, AuditEvent, Org, OrgKind, Role, User, utcnow
 from services import notifications
 from services.errors import (
     CONFLICT_MESSAGE, Conflict, PermissionDenied, TransitionNotAllowed, ValidationError,
@@ -68,6 +68,11 @@ class Scope(StrEnum):
 
 SCOPE_ORG_KIND = {Scope.OWN_DISTRICT: OrgKind.DISTRICT, Scope.SUPERVISING_DEPT: OrgKind.DEPARTMENT,
                   Scope.REFORM_OFFICE: OrgKind.REFORM_OFFICE}
+
+# Whose records a module's lists cover for a user (`Flow.coverage`).
+OWN_UNIT = "own"              # the user's own district's records
+SUPERVISED = "supervised"     # the records naming the user's department
+EVERY_UNIT = "every"          # every district's records (市委改革办)
 
 # The actor of system transitions: no account, no org; audited as 系统.
 SYSTEM_USER = CurrentUser(id=0, phone="", name="系统", org_id=0, org_name="系统",
@@ -205,6 +210,7 @@ class Todo:
     version: int = 0
     page: str = ""     # the page that opens it
     open_key: str = ""  # the session key that preselects the record there
+    waiting_for: str = ""  # who acts next (a submitted record's 审核中 line)
 
 
 def _jsonable(value: Any) -> Any:
@@ -298,6 +304,16 @@ class Flow:
                           if not t.is_system and t.corrects is None}
         return {s for s in self.states if s not in manual_sources}
 
+    @property
+    def review_stages(self) -> list[str]:
+        """States in which a reviewer acts (待…审核/确认): the 环节 of 驳回率, in flow order."""
+        stages = []
+        for t in self.transitions:
+            if (t.action not in OWNER_ACTIONS and not t.is_system and t.corrects is None
+                    and t.source not in (DRAFT, RETURNED) and t.source not in stages):
+                stages.append(t.source)
+        return stages
+
     def transition(self, status: str, action: str) -> Transition | None:
         return self._index.get((status, str(action)))
 
@@ -352,9 +368,11 @@ class Flow:
                 raise PermissionDenied(
                     f"您修改过该记录的内容，不能再“{t.label or self.action_label(action)}”，"
                     "请由其他审核人员处理")
-            for condition in t.conditions:
-                if (why := condition(session, record, user)) is not None:
-                    raise ValidationError(why)
+            # Every unmet condition at once, so that one attempt shows all that is left to do.
+            refusals = [why for condition in t.conditions
+                        if (why := condition(session, record, user)) is not None]
+            if refusals:
+                raise ValidationError("；".join(dict.fromkeys(refusals)))
         return t
 
     def can(self, action: str, record: Any, user: CurrentUser) -> bool:
@@ -380,6 +398,44 @@ class Flow:
     def may_review(self, user: CurrentUser) -> bool:
         """Whether the user is of a kind that takes a reviewing step in this module."""
         return any(t.action not in OWNER_ACTIONS and not t.is_system and t.actor.admits(user)
+                   for t in self.transitions)
+
+    def waiting_for(self, session: Session, record: Any) -> str:
+        """Who takes the next reviewing step on the record (e.g. 万州区审核员, 市发展改革委)."""
+        names = []
+        for t in self.transitions:
+            if t.source != record.status or t.action in OWNER_ACTIONS or t.is_system:
+                continue
+            if t.actor.scope is Scope.SUPERVISING_DEPT:
+                org = session.get(Org, getattr(record, self.dept_field))
+            elif t.actor.scope is Scope.OWN_DISTRICT:
+                org = session.get(Org, record.org_id)
+            else:
+                org = session.execute(select(Org).where(Org.kind == OrgKind.REFORM_OFFICE)
+                                      ).scalars().first()
+            roles = "、".join(ROLE_LABELS[Role(r)] for r in sorted(t.actor.roles))
+            name = f"{org.name if org else ''}{roles}"
+            if name not in names:
+                names.append(name)
+        return "、".join(names)
+
+    def coverage(self, user: CurrentUser) -> str | None:
+        """Whose records this module's lists cover for the user: OWN_UNIT for the kind of org
+        that enters them, SUPERVISED for a department acting on records that name it,
+        EVERY_UNIT for 市委改革办 (which oversees every module), None for no one's."""
+        if user.org_kind == OrgKind.REFORM_OFFICE:
+            return EVERY_UNIT
+        scopes = {t.actor.scope for t in self.transitions
+                  if SCOPE_ORG_KIND.get(t.actor.scope) == user.org_kind}
+        if Scope.OWN_DISTRICT in scopes:
+            return OWN_UNIT
+        if Scope.SUPERVISING_DEPT in scopes:
+            return SUPERVISED
+        return None
+
+    def takes(self, action: str, user: CurrentUser) -> bool:
+        """Whether the user is of a kind that takes `action` in this flow (e.g. 确认分发)."""
+        return any(str(t.action) == str(action) and t.actor.admits(user)
                    for t in self.transitions)
 
     def may_open(self, page: PageSpec, user: CurrentUser) -> bool:
@@ -498,11 +554,22 @@ class Flow:
             changes=json.dumps({**changes, **(extra_changes or {})}, ensure_ascii=False),
             created_at=now,
         ))
+        if t.source != t.target:  # earlier messages about the record are now handled
+            notifications.settle(session, record_type=self.module, record_id=record.id)
         for effect in t.on_enter:
             effect(session, record, actor)
         if t.source != t.target:
             self._notify(session, record, t, actor, comment)
         return record
+
+    def editor_ids(self, session: Session, record: Any) -> set[int]:
+        """The record's creator and whoever may enter it (its district's clerks), if enabled."""
+        creator = getattr(record, "created_by", None)
+        ids = set(notifications.active_user_ids(session, roles=None, user_ids=[creator])
+                  if creator else [])
+        for actor in {t.actor for t in self.transitions if t.action in EDIT_ACTIONS}:
+            ids.update(actor.candidate_user_ids(session, record, self.dept_field))
+        return ids
 
     def record_event(self, session: Session, record: Any, actor: CurrentUser, *, role: Role,
                      action: str, comment: str = "", changes: dict | None = None) -> None:
@@ -525,6 +592,8 @@ class Flow:
         if t.is_system:  # the clock changed the district's record: tell its clerks
             recipients.update(notifications.active_user_ids(
                 session, roles=[Role.CLERK], org_ids=[record.org_id]))
+        if t.target in self.final_states and t.action not in OWNER_ACTIONS:
+            recipients.update(self.editor_ids(session, record))  # told it is finally through
         if self.extra_recipients is not None:
             recipients.update(self.extra_recipients(session, record, t.target))
         recipients.discard(actor.id)
@@ -595,10 +664,14 @@ def last_rejection(session: Session, *, record_type: str, record_id: int) -> Aud
 
 def rejection_rates(session: Session, *, module: str | None = None,
                     start: datetime | None = None, end: datetime | None = None) -> list[dict]:
-    """驳回率 per district, module and stage: rejections ÷ arrivals at that stage. A correction
-    (e.g. 撤销通过) counts as a rejection at the stage whose decision it reverses."""
+    """驳回率 per district, module and review stage: rejections ÷ arrivals at that stage.
+
+    Only the flow's review stages count as 环节: an approval into an end state (已通过, 已确认)
+    is not an arrival anywhere a rejection could happen. A correction (e.g. 撤销通过) counts as
+    a rejection at the stage whose decision it reverses."""
     from services import registry  # the registry imports this module
 
+    stages = {flow.module: set(flow.review_stages) for flow in registry.flows()}
     corrected = {(flow.module, t.source): t.corrects for flow in registry.flows()
                  for t in flow.transitions if t.corrects and t.action == Action.REJECT}
 
@@ -627,5 +700,5 @@ def rejection_rates(session: Session, *, module: str | None = None,
         {"org_id": org, "module": mod, "stage": stage, "submissions": n,
          "rejections": rejections.get((org, mod, stage), 0),
          "rate": rejections.get((org, mod, stage), 0) / n if n else 0.0}
-        for org, mod, stage, n in arrivals
+        for org, mod, stage, n in arrivals if stage in stages.get(mod, {stage})
     ]

@@ -275,3 +275,30 @@ def test_a_rename_on_a_list_shown_before_another_admins_rename_is_refused(app_db
     assert "已被其他管理员修改" in at.error[0].value and "获全市推广（通报）" in at.error[0].value
     with db.session_scope() as s:
         assert "获全市推广（通报）" in [c.name for c in brand.categories(s)]
+
+
+@pytest.mark.parametrize("phone, first_row", [
+    ("13800000103", ["获评类别", "状态"]),           # a district reads its own entries
+    ("13700000103", ["区县", "获评类别", "状态"]),    # 市委改革办 reads every district's
+])
+def test_list_filters_leave_no_empty_cell_where_there_is_no_district_filter(app_db, phone,
+                                                                             first_row):
+    at = logged_in(phone).run()
+    at.switch_page("pages/brand_list.py").run()
+
+    assert not at.exception
+    cells = [[s.label for s in col.selectbox] for col in at.tabs[0].columns]
+    assert cells[:len(first_row)] == [[x] for x in first_row]
+
+
+def test_a_message_opens_its_entry_on_the_list_even_outside_the_chosen_filter(app_db):
+    entry_id = make_entry("待市委改革办审核")
+    at = logged_in("13700000103").run()
+    at.switch_page("pages/brand_list.py").run()
+    at.selectbox(key="list-status").select("已通过").run()  # the entry is not among the rows
+    at.session_state["open_brand"] = entry_id  # as 打开 on a message sets it
+
+    at.run()
+
+    assert not at.exception
+    assert at.selectbox(key="list-pick").value == entry_id

@@ -76,7 +76,20 @@ def test_asking_to_join_from_the_number_field_records_the_request_and_says_it_is
         [req] = s.execute(select(JoinRequest)).scalars().all()
     assert req.pilot_id == held.id and req.status == "待处理"
     assert any("尚在黔江区（状态：草稿）" in m.value for m in at.success)
-    assert any("本区县已申请纳入该试点" in m.value for m in at.info)
+    assert any("本区县已申请纳入该试点" in m.value for m in at.error)
+    assert not [b for b in at.button if b.key == "new0-join"]
+
+
+def test_retyping_the_districts_own_number_gives_one_message_to_open_its_pilot(app_db):
+    _draft("13800000101", DOC)
+    at = _entry()
+
+    at.text_input(key="new0-number").input(DOC).run()
+
+    assert not at.exception
+    assert len(at.error) == 1 and not at.info
+    assert "该试点已由本区县录入，请在“本区县试点”中查看或继续修改" in at.error[0].value
+    assert "申请纳入涉及区县" not in at.error[0].value
     assert not [b for b in at.button if b.key == "new0-join"]
 
 

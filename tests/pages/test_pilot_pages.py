@@ -91,3 +91,27 @@ def test_pilot_history_shows_changes_with_field_labels(app_db):
     changes = " ".join(frames[0]["修改内容"])
     assert "试点名称：数字乡村改革试点 → 智慧乡村改革试点" in changes
     assert "doc_number_norm" not in changes
+
+
+def test_a_message_opens_its_pilot_on_the_list_even_outside_the_chosen_filter(app_db):
+    from datetime import date
+    from sqlalchemy import select
+    from models import Org, User
+    from services import accounts, db, pilots
+    with db.session_scope() as s:
+        clerk = accounts.current_user(s, s.execute(
+            select(User).where(User.phone == "13800000101")).scalars().one())
+        dept = s.execute(select(Org.id).where(Org.name == "市发展改革委")).scalar_one()
+        p = pilots.create(s, actor=clerk, data=pilots.PilotInput(
+            name="数字乡村改革试点", deploy_level="中办国办", doc_title="通知",
+            doc_number="国办发〔2023〕12号", content="开展数字乡村改革",
+            due_date=date(2026, 12, 31), dept_id=dept))
+    at = logged_in("13800000103").run()
+    at.switch_page("pages/pilot_list.py").run()
+    at.selectbox(key="f-status").select("已分发").run()  # the draft is not among the rows
+    at.session_state["open_pilot"] = p.id
+
+    at.run()
+
+    assert not at.exception, at.exception
+    assert at.selectbox(key="list-pick").value == p.id

@@ -73,3 +73,18 @@ def test_district_leader_finds_the_districts_rejection_rate_on_the_overview(data
     office.run()
     assert not [d for d in office.dataframe if "审核环节" in d.value.columns]
     assert "本区县试点推进驳回率（按审核环节）" not in [e.label for e in office.expander]
+
+
+def test_a_message_about_a_revision_opens_the_overview_on_that_pilot(app_db):
+    from tests.pages.progress_setup import distributed_pilot
+    with db.session_scope() as s:
+        rev = confirm(s, draft(s))
+        distributed_pilot(s, name="黔江智慧康养试点", doc="国卫发〔2024〕3号", clerk="13800000201",
+                          reviewer="13800000202")
+    at = logged_in(OFFICE).run()
+    at.session_state["open_revision"] = rev.id  # as 打开 on a message sets it
+
+    at.switch_page("pages/progress_overview.py").run()
+
+    assert not at.exception, at.exception
+    assert list(table(at)["试点名称"]) == ["数字乡村改革试点"]

@@ -115,3 +115,48 @@ def test_reviewer_sees_a_renamed_achievement_as_one_changed_row(app_db):
     assert diff[["变化", "序号", "原成果名称", "成果名称"]].values.tolist() == \
         [["修改", "2", "建立数据共享机制", "建立健全数据回流机制"]]
     assert "**数据**共享难" in [t.value for t in at.text]
+
+
+def test_a_pushed_task_opened_from_the_workbench_shows_the_form_at_once(app_db):
+    from tests.pages.progress_setup import distributed_pilot, task_id
+    with db.session_scope() as s:
+        task = task_id(s, distributed_pilot(s))
+    at = logged_in(CLERK).run()
+    at.session_state["open_task"] = task
+
+    at.switch_page("pages/progress_update.py").run()
+
+    assert not at.exception, at.exception
+    labels = [b.label for b in at.button]
+    assert "保存并上报" in labels and "开始填报推进情况" not in labels
+    assert [h.value for h in at.subheader] == ["第1版（草稿）"]
+
+
+def test_the_task_picker_tells_the_submitted_version_after_submit(app_db):
+    with db.session_scope() as s:
+        rev = draft(s)
+    at = open_draft(rev)
+    assert at.selectbox(key="task-pick").format_func(rev.task_id).endswith("（第1版（草稿））")
+
+    next(b for b in at.button if b.label == "保存并上报").click().run()
+
+    assert not at.exception, at.exception
+    assert at.selectbox(key="task-pick").format_func(rev.task_id) == \
+        "数字乡村改革试点（第1版（待区县审核））"
+
+
+def test_a_first_submission_is_reviewed_in_one_full_width_panel(app_db):
+    from services import progress
+    from tests.pages.progress_setup import REVIEWER, actor
+    with db.session_scope() as s:
+        rev = draft(s)
+        progress.act(s, actor=actor(s, CLERK), revision_id=rev.id, action="submit",
+                     version=rev.version)
+    at = logged_in(REVIEWER).run()
+
+    at.switch_page("pages/progress_review.py").run()
+
+    assert not at.exception, at.exception
+    assert [h.value for h in at.subheader] == ["本次填报（首次填报，无现行版本）"]
+    assert not any("首次填报" in m.value for m in at.markdown)  # no second, empty comparison
+    assert not any(len(c.subheader) for c in at.columns)  # not squeezed into a column

@@ -86,19 +86,41 @@ def test_the_chosen_user_stays_chosen_after_an_action_changes_its_line(app_db):
     assert any(b.label == "启用" for b in at.button)
 
 
-def test_a_created_user_is_in_the_list_at_once(app_db):
+def fill_new_user(at, *, org: str | None = "万州区"):
+    at.text_input(key="new-user-0-phone").input("13912345678")
+    at.text_input(key="new-user-0-name").input("新来的录入员")
+    at.multiselect(key="new-user-0-roles").select(Role.CLERK)
+    if org is not None:
+        with db.session_scope() as s:
+            at.selectbox(key="new-user-0-org").select(
+                s.execute(select(Org.id).where(Org.name == org)).scalar_one())
+
+
+def test_a_created_user_is_in_the_list_at_once_and_the_form_is_empty_again(app_db):
     at = users_page()
-    form = [t for t in at.text_input if t.label in ("手机号", "姓名")]
-    phone, name = form[-2], form[-1]  # 新增用户's (the list tab has its own search box)
-    phone.input("13912345678")
-    name.input("新来的录入员")
-    [roles] = [m for m in at.multiselect if m.label == "角色"]
-    roles.select(Role.CLERK)
+    assert at.selectbox(key="new-user-0-org").value is None  # no unit chosen for the admin
+    fill_new_user(at)
 
     by_label(at.button, "创建用户").click().run()
 
     assert any("已创建用户“新来的录入员”" in s.value for s in at.success)
     assert "13912345678" in at.dataframe[0].value["手机号"].tolist()
+    assert stored_user("13912345678").org_id is not None
+    assert at.text_input(key="new-user-1-phone").value == ""
+    assert at.selectbox(key="new-user-1-org").value is None
+    assert at.multiselect(key="new-user-1-roles").value == []
+
+
+def test_creating_a_user_without_a_unit_is_refused_and_keeps_what_was_typed(app_db):
+    at = users_page()
+    fill_new_user(at, org=None)
+
+    by_label(at.button, "创建用户").click().run()
+
+    assert "请选择“所属单位”" in [e.value for e in at.error]
+    assert at.text_input(key="new-user-0-phone").value == "13912345678"
+    with db.session_scope() as s:
+        assert s.execute(select(User).where(User.phone == "13912345678")).first() is None
 
 
 def test_only_the_actions_that_apply_to_the_chosen_account_are_offered(app_db):

@@ -64,3 +64,36 @@ def test_an_actions_message_shows_on_whichever_page_its_rerun_lands(app_db, page
     assert shown == [literal("“数字乡村改革试点”已上报，等待区县审核员审核")]
     at.run()
     assert not any("已上报" in s.value for s in at.success)  # once
+
+
+def test_opening_a_message_opens_its_record_and_marks_it_read(app_db):
+    from models import Notification
+    pilot_id = _returned_pilot()
+    with db.session_scope() as s:
+        note = s.execute(select(Notification).where(
+            Notification.record_type == "pilot", Notification.record_id == pilot_id,
+            Notification.is_read.is_(False))).scalars().one()
+    at = logged_in("13800000101").run()
+
+    at.button(key=f"open-note-{note.id}").click().run()
+
+    assert not at.exception
+    assert at.title[0].value == "试点项目录入"
+    with db.session_scope() as s:
+        assert s.get(Notification, note.id).is_read
+
+
+def test_a_submitted_pilot_shows_where_it_waits(app_db):
+    with db.session_scope() as s:
+        from services import accounts
+        clerk = accounts.current_user(s, s.execute(
+            select(User).where(User.phone == "13800000101")).scalars().one())
+        pilot = make_pilot(s, creator=clerk, name="数字乡村改革试点")
+        PILOT_FLOW.apply(s, record_id=pilot.id, action=Action.SUBMIT, actor=clerk,
+                         version=pilot.version)
+
+    at = logged_in("13800000101").run()
+
+    assert not at.exception
+    assert any("待区县审核 · 等待万州区审核员处理" in m.value for m in at.markdown)
+    assert at.tabs[1].label == "已上报、审核中（1）"

@@ -424,11 +424,22 @@ def test_duplicate_check_tells_a_district_it_already_asked_or_is_already_involve
     asked = pilots.duplicate_check(session, actor=w.qj_clerk, doc_number=DOC)
     pilots.decide_join(session, actor=w.dept_clerk, request_id=req.id, grant=True)
     added = pilots.duplicate_check(session, actor=w.qj_clerk, doc_number=DOC)
+
+    assert not asked.can_request and "本区县已申请纳入该试点（待处理）" in asked.message
+    assert not added.can_request and "本区县已在该试点的涉及区县中" in added.message
+    for found in (asked, added):  # one message, without the hint to ask again
+        assert "请“申请纳入涉及区县”" not in found.message and found.note == ""
+
+
+def test_the_creating_district_retyping_its_number_gets_one_message_to_open_its_pilot(
+        session, w):
+    p = pilots.create(session, actor=w.clerk, data=good_input(w))
+
     own = pilots.duplicate_check(session, actor=w.clerk, doc_number=DOC)
 
-    assert not asked.can_request and "本区县已申请纳入该试点（待处理）" in asked.note
-    assert not added.can_request and added.note.startswith("本区县已在该试点的涉及区县中")
-    assert not own.can_request and own.note.startswith("该试点已由本区县录入")
+    assert own.existing_id == p.id and not own.can_request and own.note == ""
+    assert "该试点已由本区县录入，请在“本区县试点”中查看或继续修改" in own.message
+    assert "申请纳入涉及区县" not in own.message
 
 
 def test_a_draft_needs_only_name_number_and_department_and_save_names_what_is_missing(
@@ -440,6 +451,17 @@ def test_a_draft_needs_only_name_number_and_department_and_save_names_what_is_mi
     assert p.status == "草稿"
     assert pilots.missing_for_submit(session, actor=w.clerk, pilot_id=p.id) == [
         "部署层级", "文件依据", "试点内容及任务", "完成时间", "佐证材料（国家文件）"]
+
+
+def test_an_empty_save_and_submit_lists_every_missing_field_and_writes_nothing(session, w):
+    before = state(session)
+
+    with pytest.raises(ValidationError) as refused:
+        pilots.create(session, actor=w.clerk, data=pilots.PilotInput(), submit=True)
+
+    assert str(refused.value).startswith(
+        "请填写：试点名称、文号、主管市级部门、部署层级、文件依据、试点内容及任务、完成时间")
+    assert state(session) == before
 
 
 def test_submitting_an_unchanged_incomplete_draft_is_refused(session, w):

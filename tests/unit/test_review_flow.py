@@ -154,3 +154,30 @@ def test_flow_allows_exactly_the_expected_personas(flow, state, action, who):
     allowed = table.can(action, FakePilot(status=state), persona(who))
 
     assert allowed == (who in expected.get((state, action), set()))
+
+
+# --- pages ask the module: whose rows a list covers, who takes a step -----------------------
+
+@pytest.mark.parametrize("flow, who, expected", [
+    (PILOT_FLOW, "own_leader", "own"), (PILOT_FLOW, "dept_clerk", "supervised"),
+    (PILOT_FLOW, "office_leader", "every"), (PROGRESS_FLOW, "own_clerk", "own"),
+    (PROGRESS_FLOW, "dept_reviewer", "supervised"), (BRAND_FLOW, "own_reviewer", "own"),
+    (BRAND_FLOW, "dept_clerk", None), (BRAND_FLOW, "admin", "every"),
+])
+def test_each_module_says_whose_records_its_lists_cover(flow, who, expected):
+    assert flow.coverage(persona(who)) == expected
+
+
+def test_only_the_department_takes_distribute_and_so_handles_join_requests():
+    takers = {name for name in PERSONAS if PILOT_FLOW.takes(Action.DISTRIBUTE, persona(name))}
+
+    assert takers == {"dept_clerk", "dept_reviewer", "other_dept_clerk"}
+
+
+@pytest.mark.parametrize("flow, stages", [
+    (PILOT_FLOW, ["待区县审核", "待市级部门确认"]),
+    (PROGRESS_FLOW, ["待区县审核", "待市级部门审核", "待市委改革办确认"]),
+    (BRAND_FLOW, ["待区县审核", "待市委改革办审核"]),
+])
+def test_only_review_steps_are_stages_of_the_rejection_rate(flow, stages):
+    assert flow.review_stages == stages
