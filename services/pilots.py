@@ -251,8 +251,8 @@ def duplicate_check(session: Session, *, actor: CurrentUser, doc_number: str, ba
                     exclude_id: int | None = None) -> DuplicateInfo | None:
     """The live pilot already holding this 文号 and 批次 (for the entry form, as it is typed)."""
     norm = docnumbers.normalize(doc_number)
-    if not norm:
-        return None
+    if not norm or limits.text_problem("批次", f"{doc_number}{batch}", multiline=False):
+        return None  # 保存 refuses such text with its message
     existing = _duplicate_of(session, norm, normalize_batch(batch), exclude_id)
     if existing is None:
         return None
