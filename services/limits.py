@@ -6,8 +6,8 @@ alike (SPEC §10).
 - Characters: NUL and the other C0/C1 control characters, lone surrogates, Unicode
   noncharacters and bidi overrides/isolates are refused; tab and line breaks only in multi-line
   fields (descriptions, reasons: limits of `MULTILINE_FROM` characters and more).
-- A value made only of spaces and invisible characters is refused (for a required field it is
-  as good as empty).
+- A value of invisible characters (ZWSP, BOM, …), with or without spaces, is refused: for a
+  required field it is as good as empty. Spaces alone are trimmed by each service.
 
 Each refusal names the field in Chinese before anything is written. Generated text
 (notification titles, …) is shortened with `shorten`, never refused.
@@ -90,7 +90,7 @@ def check_text(label: str, value: str | None, limit: int, *, multiline: bool | N
         multiline = limit >= MULTILINE_FROM
     if (problem := text_problem(label, value, multiline=multiline)) is not None:
         raise ValidationError(problem)
-    if is_blank(value):
+    if value.strip() and is_blank(value):  # (spaces alone are trimmed by the service)
         raise ValidationError(f"“{label}”只有空格或不可见字符，请填写实际内容（不填则留空）")
 
 

@@ -164,6 +164,7 @@ def _validate(session: Session, data: PilotInput, *, submitting: bool) -> dict:
     试点名称, 文号 (the de-duplication key a draft already holds) and 主管市级部门 (who decides
     join requests on that number); 保存并上报 also needs every other field."""
     values = data.values()
+    limits.check_text("批次", data.batch, limits.max_length(Pilot, "batch"))  # as typed
     limits.check_model(Pilot, values, _LENGTH_LABELS)
     if data.scope_basis == SCOPE_CITY:
         raise ValidationError(CITY_SCOPE_REFUSAL)
