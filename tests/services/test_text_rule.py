@@ -115,6 +115,35 @@ def pilot_reject(s, w, text, p):
                comment=text)
 
 
+def draft_pilot(s, w):
+    return pilots.create(s, actor=w.clerk, data=pilot_helpers.good_input(
+        w, doc_number=f"渝府发〔2024〕{next(_numbers)}号"))
+
+
+def pilot_rename(s, w, text, p):
+    pilots.update(s, actor=w.clerk, pilot_id=p.id, version=p.version,
+                  data=pilot_helpers.good_input(w, doc_number=p.doc_number, name=text))
+
+
+def draft_entry(s, w):
+    return brand.create(s, actor=w.clerk, data=brand_helpers.good_input(w))
+
+
+def brand_edit(s, w, text, entry):
+    brand.update(s, actor=w.clerk, entry_id=entry.id, version=entry.version,
+                 data=brand_helpers.good_input(w, item=text))
+
+
+def user_edit(s, w, text, user_id):
+    accounts.update_user(s, actor=w.admin, user_id=user_id, name=text, org_id=w.wanzhou,
+                         roles={Role.CLERK}, seen=accounts.user_detail(s, actor=w.admin,
+                                                                       user_id=user_id))
+
+
+def new_department(s, w):
+    return orgs.create_department(s, actor=w.admin, name=f"市新设局{next(_numbers)}号").id
+
+
 def import_row(s, w, text):
     data = to_xlsx([{"手机号": f"136{next(_numbers):08d}", "姓名": text, "所属单位": "万州区",
                      "角色": "录入员"}], headers=user_import.HEADERS)
@@ -128,10 +157,12 @@ def upload_named(s, w, text):
 
 ENTRIES = {
     "试点名称": Entry("试点名称", pilot_create("name"), required=True),
+    "试点名称（修改草稿）": Entry("试点名称", pilot_rename, required=True, prepare=draft_pilot),
     "文件依据": Entry("文件依据", pilot_create("doc_title")),
     "试点内容及任务": Entry("试点内容及任务", pilot_create("content"), multiline=True),
     "批次": Entry("批次", pilot_create("batch"), strips=False),
     "改革事项": Entry("改革事项", brand_create("item"), required=True),
+    "改革事项（修改草稿）": Entry("改革事项", brand_edit, required=True, prepare=draft_entry),
     "具体情形": Entry("具体情形", brand_create("situation"), multiline=True),
     "主要成果": Entry("主要成果", brand_create("results"), multiline=True),
     "存在问题": Entry("存在问题", progress_save(lambda t: good(problems=t)), multiline=True),
@@ -142,7 +173,7 @@ ENTRIES = {
     "驳回原因（改革品牌）": Entry("意见", brand_reject, multiline=True,
                            wrap=within("请补充佐证材料"), prepare=brand_helpers.submitted),
     "驳回原因（试点）": Entry("意见", pilot_reject, multiline=True, wrap=within("请补充佐证材料"),
-                         prepare=submitted_pilot),
+                         prepare=submitted_pilot, strips=False),  # checked as typed
     "试点推进总览的试点名称": Entry("试点名称", lambda s, w, t: progress_overview.rows(
         s, actor=w.office, filters=progress_overview.Filters(name=t)), strips=False),
     "用户管理的查找": Entry("按手机号或姓名查找", lambda s, w, t: accounts.list_users(
@@ -150,8 +181,13 @@ ENTRIES = {
     "姓名": Entry("姓名", lambda s, w, t: accounts.create_user(
         s, actor=w.admin, phone=f"137{next(_numbers):08d}", name=t, org_id=w.wanzhou,
         roles={Role.CLERK}), required=True),
+    "姓名（修改用户）": Entry("姓名", user_edit, required=True, wrap=unique("张"),
+                       prepare=lambda s, w: w.leader.id),
     "单位名称": Entry("单位名称", lambda s, w, t: orgs.create_department(
         s, actor=w.admin, name=t), required=True, wrap=unique("市测试局")),
+    "单位名称（更名）": Entry("单位名称", lambda s, w, t, org_id: orgs.rename(
+        s, actor=w.admin, org_id=org_id, name=t), required=True, wrap=unique("市更名局"),
+        prepare=new_department),
     "获评类别": Entry("获评类别", lambda s, w, t: brand.add_category(
         s, actor=w.admin, name=t), required=True, wrap=unique("国家层面推广")),
     "系统设置": Entry(app_settings.LABELS["pilot_module_admin"],
@@ -246,10 +282,11 @@ def test_user_import_refuses_unsafe_characters_naming_the_row_and_field(session,
 @pytest.mark.parametrize("text", ["\u200b", "\u200b\u200d\ufeff", " \u2060 ", "\u3000\u200b"])
 def test_a_required_field_of_only_invisible_characters_counts_as_empty(session, w, name, text):
     entry = ENTRIES[name]
+    target = (entry.prepare(session, w),) if entry.prepare else ()
     before = stored(session)
 
     with pytest.raises(ValidationError, match=entry.label):
-        entry.call(session, w, text)
+        entry.call(session, w, text, *target)
 
     session.rollback()
     assert stored(session) == before
