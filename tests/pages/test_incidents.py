@@ -29,15 +29,17 @@ def test_an_unexpected_error_shows_an_incident_number_and_logs_the_traceback(
     assert "SELECT" not in everything and "RuntimeError" not in everything
     [record] = [r for r in caplog.records if number in r.getMessage()]
     assert record.exc_info[0] is RuntimeError
+    caplog.clear()  # expected here
 
 
-def test_two_incidents_get_different_numbers(app_db, monkeypatch):
+def test_two_incidents_get_different_numbers(app_db, monkeypatch, caplog):
     monkeypatch.setattr(workbench, "todos", lambda *a, **k: 1 / 0)
 
     first = logged_in("13800000101").run().error[0].value
     second = logged_in("13800000101").run().error[0].value
 
     assert INCIDENT.fullmatch(first) and INCIDENT.fullmatch(second) and first != second
+    caplog.clear()  # expected here
 
 
 def test_a_refusal_a_page_did_not_catch_shows_its_own_message(app_db, monkeypatch):
