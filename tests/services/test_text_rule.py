@@ -6,7 +6,6 @@ text used to reach the database as a raw psycopg error.
 """
 import itertools
 from dataclasses import dataclass
-from datetime import date
 from typing import Callable
 
 import pytest
