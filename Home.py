@@ -2,10 +2,12 @@
 import streamlit as st
 
 import ui
+from ui.incidents import guarded
 
 st.set_page_config(page_title=ui.APP_TITLE, layout="wide")
-ui.bootstrap()
-user = ui.authenticate()
-page = ui.navigation(user)
-ui.sidebar(user)
-page.run()
+with guarded():
+    ui.bootstrap()
+    user = ui.authenticate()
+    page = ui.navigation(user)
+    ui.sidebar(user)
+    page.run()

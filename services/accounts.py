@@ -195,7 +195,8 @@ def change_password(session: Session, *, actor: CurrentUser, old: str, new: str,
         raise ValidationError("原密码不正确")
     if new != confirm:
         raise ValidationError("两次输入的新密码不一致")
-    if (problem := password_problem(user.phone, new or "")) is not None:
+    if (problem := limits.text_problem("新密码", new or "", multiline=False)
+            or password_problem(user.phone, new or "")) is not None:
         raise ValidationError(problem)
     if verify_password(new, user.password_hash):
         raise ValidationError("新密码不能与原密码相同")
@@ -461,6 +462,7 @@ def list_users(session: Session, *, actor: CurrentUser, query: str = "",
     """Users with org and roles, for the admin table and its Excel export."""
     require_active_admin(session, actor)
     stmt = select(User, Org.name).join(Org, Org.id == User.org_id)
+    limits.check_text("按手机号或姓名查找", query, 64)
     if query:
         like = f"%{normalize_phone(query)}%"
         stmt = stmt.where((User.phone.like(like)) | (User.name.like(like)))

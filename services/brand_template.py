@@ -1,5 +1,6 @@
 """The Word template of the 改革事项总结材料 (the manual's part 三 (四)): the five headings and
 the block for the signature of the leader who reviews reform reports and the unit's seal."""
+import re
 from io import BytesIO
 
 from docx import Document
@@ -20,6 +21,9 @@ HINTS = {
     "下一步打算": "写明下一步深化、推广该项改革的打算。",
 }
 NUMBERS = "一二三四五"
+# Characters a Word document (XML 1.0) cannot hold. The form offers the template before its text
+# is saved (and refused), so whatever was typed must still give a document.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _font(run, size: float, bold: bool = False) -> None:
@@ -31,7 +35,7 @@ def _font(run, size: float, bold: bool = False) -> None:
 
 def _paragraph(doc, text: str, size: float = 16, bold: bool = False, align=None):
     p = doc.add_paragraph()
-    _font(p.add_run(text), size, bold)
+    _font(p.add_run(_NOT_IN_XML.sub("", text)), size, bold)
     if align is not None:
         p.alignment = align
     return p

@@ -3,7 +3,9 @@
 A user never sees a raw database error: a write that cannot get its lock (SQLite's
 "database is locked", PostgreSQL's lock timeout, serialization failure or deadlock) is retried
 when that is safe and otherwise refused with `CONFLICT_MESSAGE`; an unexpected constraint
-violation is refused with a Chinese message. Either way the action's transaction is rolled back.
+violation, and a value the database cannot hold (PostgreSQL refuses NUL, text that cannot be
+encoded, a number out of range), are refused with a Chinese message. Either way the action's
+transaction is rolled back.
 """
 import logging
 import random
@@ -14,12 +16,12 @@ from typing import Callable, Iterator, TypeVar
 
 from sqlalchemy import event, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, create_engine
 
 from services import config
-from services.errors import CONFLICT_MESSAGE, Conflict, DomainError
+from services.errors import CONFLICT_MESSAGE, Conflict, DomainError, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ RETRY_WINDOW_S = 2.0
 
 INTEGRITY_MESSAGE = "保存未成功：数据与他人同时保存的内容冲突，请刷新后重试"
 DATABASE_MESSAGE = "数据库暂时无法完成操作，请稍后重试；如仍不成功，请联系系统管理员"
+DATA_MESSAGE = ("保存未成功：填写的内容中有数据库无法保存的字符或数值（如从其他文档复制带入的控制字符），"
+                "请检查后重试")
 
 _SQLITE_BUSY = ("database is locked", "database is busy", "database table is locked")
 _PG_BUSY = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
@@ -88,6 +92,9 @@ def _refusal(exc: DBAPIError) -> DomainError | None:
     if isinstance(exc, IntegrityError):
         log.warning("constraint violation turned into a conflict: %s", exc.orig)
         return Conflict(INTEGRITY_MESSAGE)
+    if isinstance(exc, DataError):
+        log.error("value refused by the database", exc_info=exc)
+        return ValidationError(DATA_MESSAGE)
     if isinstance(exc, OperationalError):
         log.error("database error shown as a retry message", exc_info=exc)
         return DomainError(DATABASE_MESSAGE)
@@ -123,6 +130,10 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         session.rollback()
         _raise_refusal(exc)
         raise
+    except UnicodeEncodeError as exc:  # the driver cannot encode a lone surrogate
+        session.rollback()
+        log.error("text the database cannot encode", exc_info=exc)
+        raise ValidationError(DATA_MESSAGE) from exc
     except BaseException:
         session.rollback()
         raise

@@ -48,6 +48,12 @@ def _fold(text: str) -> str:
     return text
 
 
+def fold(text: str) -> str:
+    """`text` as a 文号 comparison sees it: NFKC, upper case, one bracket kind, ASCII digits,
+    no spaces or invisible characters. Names that must be unique compare this way too."""
+    return _fold((text or "")[:INPUT_LIMIT])
+
+
 def normalize(number: str) -> str:
     """Canonical 文号: half-width, one bracket kind, no spaces or invisible characters,
     第/号/leading zeros unified. Never raises.

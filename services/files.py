@@ -23,7 +23,7 @@ from models import Attachment
 from services import config, settings
 from services.errors import ValidationError
 from services.identity import CurrentUser, require_active
-from services.limits import FILENAME_LIMIT
+from services.limits import FILENAME_LIMIT, check_text
 
 DOCUMENT = frozenset({"pdf", "doc", "docx"})
 IMAGE = frozenset({"png", "jpg", "jpeg"})
@@ -60,6 +60,7 @@ def clean_filename(filename: str) -> str:
     if len(name) > FILENAME_LIMIT:
         raise ValidationError(f"文件名过长（{len(name)}个字符，最多{FILENAME_LIMIT}个），"
                               "请重命名后重新上传")
+    check_text("文件名", name, FILENAME_LIMIT, multiline=False)
     return name
 
 

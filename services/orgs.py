@@ -1,14 +1,15 @@
 """Organisations: look-ups, and the admin adding and renaming municipal departments.
 
 The 41 districts and the one 市委改革办 are fixed (seed data); admins add departments and may
-rename them.
+rename them. Names are unique as a 文号 is: `市教委` and `市教委` with a zero-width space, or with
+a full-width bracket, are one name.
 """
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from models import ORG_KIND_LABELS, Org, OrgKind, User
-from services import accounts, limits
+from services import accounts, docnumbers, limits
 from services.db import transactional
 from services.errors import ValidationError
 from services.identity import CurrentUser
@@ -22,20 +23,29 @@ def all_orgs(session: Session, kind: OrgKind | None = None) -> list[Org]:
 
 
 def _clean_name(name: str | None) -> str:
-    # Spaces inside a name are never meant (“市 教委”), and would make look-alike duplicates.
-    name = "".join((name or "").split())
+    """The name as stored: refused by the text rule, else without spaces or invisible
+    characters, which are never meant in a name (“市 教委”) and make look-alike duplicates."""
+    name = (name or "").strip()
     if not name:
         raise ValidationError("请填写单位名称")
     limits.check_text("单位名称", name, limits.max_length(Org, "name"))
-    return name
+    return "".join(ch for ch in name if docnumbers.fold(ch))
 
 
 def _refuse_taken(session: Session, name: str, org_id: int | None = None) -> None:
-    query = select(Org.id).where(Org.name == name)
+    """Refuse a name that folds to an existing org's name. Org writes take turns (table lock on
+    PostgreSQL; SQLite has one writer), so two admins cannot add look-alikes at once."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE org IN SHARE ROW EXCLUSIVE MODE"))
+    else:  # a write statement takes SQLite's write lock before the names are read
+        session.execute(text("UPDATE org SET name = name WHERE 1 = 0"))
+    folded = docnumbers.fold(name)
+    query = select(Org.id, Org.name)
     if org_id is not None:
         query = query.where(Org.id != org_id)
-    if session.execute(query).first() is not None:
-        raise ValidationError(f"单位“{name}”已存在，请勿重复添加")
+    for _, existing in session.execute(query).all():
+        if docnumbers.fold(existing) == folded:
+            raise ValidationError(f"单位“{existing}”已存在，请勿重复添加")
 
 
 @transactional

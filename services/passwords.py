@@ -19,7 +19,7 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password: str, password_hash: str) -> bool:
-    data = password.encode("utf-8")
+    data = password.encode("utf-8", "surrogatepass")  # a lone surrogate simply does not match
     if len(data) > 72:  # bcrypt refuses longer input; such a password can never match
         return False
     return bcrypt.checkpw(data, password_hash.encode())

@@ -164,6 +164,7 @@ def _validate(session: Session, data: PilotInput, *, submitting: bool) -> dict:
     试点名称, 文号 (the de-duplication key a draft already holds) and 主管市级部门 (who decides
     join requests on that number); 保存并上报 also needs every other field."""
     values = data.values()
+    limits.check_text("批次", data.batch, limits.max_length(Pilot, "batch"))  # as typed
     limits.check_model(Pilot, values, _LENGTH_LABELS)
     if data.scope_basis == SCOPE_CITY:
         raise ValidationError(CITY_SCOPE_REFUSAL)
@@ -255,8 +256,8 @@ def duplicate_check(session: Session, *, actor: CurrentUser, doc_number: str, ba
                     exclude_id: int | None = None) -> DuplicateInfo | None:
     """The live pilot already holding this 文号 and 批次 (for the entry form, as it is typed)."""
     norm = docnumbers.normalize(doc_number)
-    if not norm:
-        return None
+    if not norm or limits.text_problem("批次", f"{doc_number}{batch}", multiline=False):
+        return None  # 保存 refuses such text with its message
     existing = _duplicate_of(session, norm, normalize_batch(batch), exclude_id)
     if existing is None:
         return None

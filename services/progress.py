@@ -78,7 +78,7 @@ def _check_lengths(items: list[str], problems: str, rows: list[AchievementInput]
     if len(items) > WORK_ITEMS_MAX:
         raise ValidationError(f"“已开展工作”最多{WORK_ITEMS_MAX}项，当前{len(items)}项，请合并精简")
     for n, item in enumerate(items, start=1):
-        limits.check_text(f"已开展工作第{n}项", item, WORK_ITEM_LIMIT)
+        limits.check_text(f"已开展工作第{n}项", item, WORK_ITEM_LIMIT, multiline=False)
     limits.check_text("存在问题", problems, PROBLEMS_LIMIT)
     for n, row in enumerate(rows, start=1):
         for name, label in ACHIEVEMENT_FIELDS:

@@ -4,7 +4,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from models import ROLE_BY_LABEL, ROLE_LABELS, Org, User
-from services import accounts
+from services import accounts, limits
 from services.db import transactional
 from services.errors import DomainError, RowErrors, ValidationError
 from services.exports import read_xlsx, to_xlsx
@@ -58,7 +58,10 @@ def import_users(session: Session, *, actor: CurrentUser, data: bytes) -> int:
         name = str(row.get("姓名") or "").strip()
         org_name = str(row.get("所属单位") or "").strip()
         role_labels = _split_roles(str(row.get("角色") or ""))
-        problems = []
+        bad_text = {label: p for label, text in (("所属单位", org_name),
+                                                 ("角色", str(row.get("角色") or "")))
+                    if (p := limits.text_problem(label, text, multiline=False))}
+        problems = list(bad_text.values())
         if (p := phone_problem(phone)) is not None:
             problems.append(p)
         elif phone in existing:
@@ -70,10 +73,12 @@ def import_users(session: Session, *, actor: CurrentUser, data: bytes) -> int:
         except DomainError as exc:
             problems.append("姓名为空" if not name else str(exc))
         org = orgs.get(org_name)
-        if org is None:
+        if org is None and "所属单位" not in bad_text:
             problems.append(f"所属单位“{org_name[:64]}”不存在")
         bad_roles = [r for r in role_labels if r not in ROLE_BY_LABEL]
-        if not role_labels:
+        if "角色" in bad_text:
+            pass
+        elif not role_labels:
             problems.append("角色为空")
         elif bad_roles:
             problems.append(f"角色“{'、'.join(r[:20] for r in bad_roles)}”不存在（可选："

@@ -12,6 +12,16 @@ from services.config import ROOT
 ROOT_SCRIPT = str(ROOT / "Home.py")
 
 
+@pytest.fixture(autouse=True)
+def _incidents_fail_the_test(caplog):
+    """A page shows an unexpected error as 系统出错（编号 …）, not as an exception AppTest
+    would report: a test fails on the logged incident instead (tests of the message clear it)."""
+    yield
+    incidents = [r for r in caplog.get_records("call") if r.name == "reform.incidents"]
+    assert not incidents, "unexpected error on a page:\n" + "\n".join(
+        caplog.handler.formatter.format(r) for r in incidents)
+
+
 @pytest.fixture
 def app_db(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'app.db'}"
