@@ -73,9 +73,3 @@ def normalize(number: str) -> str:
         digest = hashlib.sha256(text.encode()).hexdigest()[:16].upper()
         text = f"{text[:NORMAL_FORM_LIMIT - 17]}#{digest}"
     return text
-
-
-def fold(text: str) -> str:
-    """Text as it counts when names that must be unique are compared (获评类别, 单位): folded
-    like a 文号 — NFKC, upper case, no spaces or invisible characters. Never raises."""
-    return _fold((text or "")[:INPUT_LIMIT])
