@@ -11,6 +11,7 @@ from services.brand import (
 )
 from services.brand_template import DOCX_MIME, FILENAME
 from services.records import Upload
+import ui
 from ui import literal
 
 EVIDENCE_TYPES = ["pdf", "doc", "docx", "png", "jpg", "jpeg"]
@@ -27,6 +28,8 @@ def brand_form(key: str, *, entry: BrandEntry | None, categories: list[BrandCate
                attached: list[Attachment] = ()) -> tuple[BrandInput, list[Upload]]:
     """Draw the form; returns what was typed and the new uploads (the service checks both)."""
     e = entry
+    ui.required_note(*(f"{key}-{name}" for name in
+                       ("item", "category", "date", "situation", "problems", "results")))
     when = start.strftime("%Y年%m月%d日") + "以来"
     item = st.text_input("改革事项", value=e.item if e else "", key=f"{key}-item",
                          help=HELP["改革事项"], max_chars=200)
@@ -37,7 +40,7 @@ def brand_form(key: str, *, entry: BrandEntry | None, categories: list[BrandCate
                             index=ids.index(e.category_id) if e and e.category_id in ids else None,
                             placeholder="请选择", help=HELP["获评类别"])
     value = e.awarded_on if e else None
-    awarded = st.date_input("获评日期", value=value, key=f"{key}-date", format="YYYY-MM-DD",
+    awarded = ui.date_field("获评日期", value=value, key=f"{key}-date",
                             min_value=min(start, value or start), max_value=max(today, value or today),
                             help=HELP["获评日期"].format(start_text=when))
     situation = st.text_area("具体情形", value=e.situation if e else "", key=f"{key}-situation",
@@ -70,8 +73,8 @@ def brand_form(key: str, *, entry: BrandEntry | None, categories: list[BrandCate
         offline = st.checkbox("已通过电子政务内网邮箱线下报送", key=f"{key}-offline",
                               value=e.sent_offline if e else False)
     else:
-        for f in st.file_uploader("佐证材料", type=EVIDENCE_TYPES, accept_multiple_files=True,
-                                  key=f"{key}-evidence", help=HELP["佐证材料"]) or []:
+        for f in ui.upload("佐证材料", types=EVIDENCE_TYPES, key=f"{key}-evidence",
+                           help=HELP["佐证材料"]) or []:
             uploads.append(Upload(EVIDENCE, f.name, f.getvalue()))
 
     signed = False
@@ -84,9 +87,8 @@ def brand_form(key: str, *, entry: BrandEntry | None, categories: list[BrandCate
                                data=brand_template.summary_template(item=item, unit=unit),
                                file_name=FILENAME, on_click="ignore")
             if not secret:
-                for f in st.file_uploader("总结材料", type=SUMMARY_TYPES,
-                                          accept_multiple_files=True, key=f"{key}-summary",
-                                          help=HELP["总结材料"]) or []:
+                for f in ui.upload("总结材料", types=SUMMARY_TYPES, key=f"{key}-summary",
+                                   help=HELP["总结材料"]) or []:
                     uploads.append(Upload(SUMMARY, f.name, f.getvalue()))
             signed = st.checkbox(f"总结材料已经{SIGNATURE_NOTE}", key=f"{key}-signed",
                                  value=e.summary_signed if e else False)
@@ -109,6 +111,4 @@ def entry_facts(e: BrandEntry, *, district: str, category: str) -> None:
             ("特殊情形：介绍不足一个自然段", "是" if e.brief_mention else "否"),
             ("总结材料已签字盖章", "是" if e.summary_signed else "否"), ("涉密", offline),
             ("状态", e.status)]
-    with st.container(border=True):
-        for label, value in rows:
-            st.markdown(f"**{label}**：{literal(value) or '—'}")
+    ui.record_card(rows)

@@ -29,7 +29,7 @@ todo_tab, message_tab, password_tab = st.tabs(["待办事项", f"消息通知（
 
 with todo_tab:
     if not todos:
-        st.success("暂无待办事项")
+        st.success("暂无待办事项。新的上报、退回和推进任务会出现在这里；已办的事项可在各模块的清单中查看。")
     for item in todos[:30]:
         with st.container(border=True):
             left, right = st.columns([6, 1])
@@ -44,7 +44,7 @@ with todo_tab:
     rows = [{"类别": t.kind, "模块": t.module_label, "名称": t.title, "状态": t.status,
              "单位": t.org_name, "驳回原因": t.reason,
              "更新时间": accounts.local_time(t.updated_at)} for t in todos]
-    ui.table(rows)
+    ui.table(rows, empty=None)  # the line above already says there is nothing to do
     ui.excel_button(rows, filename="业务工作台待办.xlsx", key="todo-xlsx")
 
 with message_tab:
@@ -57,7 +57,7 @@ with message_tab:
         st.caption(f"显示最近 {len(shown)} 条，全部 {len(messages)} 条可导出Excel查看")
     for note in shown:
         with st.container(border=True):
-            flag = "" if note.is_read else "🔴 "
+            flag = "" if note.is_read else ":red-badge[未读] "
             st.markdown(f"{flag}**{ui.literal(note.title)}**  \n{ui.literal(note.body)}")
             st.caption(accounts.local_time(note.created_at))
             if not note.is_read and st.button("标为已读", key=f"read-{note.id}"):

@@ -53,7 +53,7 @@ def test_pilot_goes_from_district_clerk_to_distribution_and_reaches_qianjiang(
     settle(page)
     page.get_by_role("button", name="确认分发").click()
     settle(page)
-    page.get_by_text("已确认分发，推进任务已推送到涉及区县").first.wait_for()
+    page.get_by_text("已确认并分发，推进任务已推送到涉及区县").first.wait_for()
     logout(page)
 
     # 黔江区录入员 sees the pushed task on 业务工作台
@@ -140,7 +140,7 @@ def test_a_granted_join_request_is_not_undone_by_a_stale_confirm_form(
     clerk.get_by_test_id("stMultiSelect").filter(has_text="黔江区").first.wait_for()
     clerk.get_by_role("button", name="确认分发").click()
     settle(clerk)
-    clerk.get_by_text("已确认分发，推进任务已推送到涉及区县").first.wait_for()
+    clerk.get_by_text("已确认并分发，推进任务已推送到涉及区县").first.wait_for()
     with db.session_scope() as s:
         assert s.get(Pilot, p.id).status == "已分发"
         assert len(pilots.district_ids(s, p.id)) == 2
