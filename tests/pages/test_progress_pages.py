@@ -1,5 +1,6 @@
 """试点推进状态更新: rows keep their own text when others are removed or moved."""
 from services import db
+from ui.widgets import literal
 from tests.pages.conftest import logged_in
 from tests.pages.progress_setup import CLERK, draft, stored
 
@@ -111,7 +112,9 @@ def test_reviewer_sees_a_renamed_achievement_as_one_changed_row(app_db):
     at.switch_page("pages/progress_review.py").run()
 
     assert not at.exception, at.exception
-    diff = next(d.value for d in at.dataframe if "原成果名称" in d.value.columns)
-    assert diff[["变化", "序号", "原成果名称", "成果名称"]].values.tolist() == \
-        [["修改", "2", "建立数据共享机制", "建立健全数据回流机制"]]
-    assert "**数据**共享难" in [t.value for t in at.text]
+    shown = [m.value for m in at.markdown]
+    changes = shown[shown.index("**试点成果**"):]  # the comparison's achievement cards
+    assert [m for m in changes if m in ("**新增**", "**删除**", "**修改**")] == ["**修改**"]
+    assert f"**原成果名称**  \n{literal('建立数据共享机制')}" in changes
+    assert f"**成果名称**  \n{literal('建立健全数据回流机制')}" in changes
+    assert f"**存在问题**  \n{literal('**数据**共享难')}" in shown  # as typed, not bold
