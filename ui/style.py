@@ -28,6 +28,8 @@ STYLESHEET = f"""
   {{content:"月";{_SHOW}}}
 [data-testid="stDateInputField"] [data-type="day"][data-placeholder="true"]::after
   {{content:"日";{_SHOW}}}
+[data-testid="stSkipToContent"] {{{_REPLACE}}}
+[data-testid="stSkipToContent"]::after {{content:"跳到主要内容";{_SHOW}}}
 [role="listbox"][data-empty="true"] [role="option"] span {{{_REPLACE}}}
 [role="listbox"][data-empty="true"] [role="option"] span::after {{content:"无匹配选项";{_SHOW}}}
 /* Long words and addresses wrap instead of pushing the page sideways on a phone. */

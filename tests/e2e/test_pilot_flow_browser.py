@@ -173,6 +173,8 @@ def test_clerk_removes_a_wrongly_uploaded_file_from_a_draft(server_with_password
     page.get_by_test_id("stHorizontalBlock").filter(has_text="错传的文件.pdf").last \
         .get_by_role("button", name="删除").click()
     settle(page)
+    page.get_by_role("button", name="确认删除").click()  # a file is removed only when confirmed
+    settle(page)
 
     page.get_by_text("已删除“错传的文件.pdf”").first.wait_for()
     buttons = page.get_by_test_id("stDownloadButton").all_inner_texts()
