@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import choose, settle, sign_in
+from tests.e2e.conftest import PASSWORD, choose, settle, sign_in
 from tests.e2e.test_progress_rows_browser import draft_on_server
 
 pytestmark = pytest.mark.e2e
@@ -166,4 +166,22 @@ def test_voiding_a_brand_draft_asks_first(server_with_passwords, browser, monkey
     page.get_by_text("已作废").first.wait_for()
     assert status() == "作废"
     engine.dispose()
+    page.close()
+
+
+def test_a_refused_password_change_keeps_what_was_typed(server_with_passwords, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    sign_in(page, server_with_passwords, "13800000102")
+    page.get_by_role("tab", name="修改密码").click()
+    page.get_by_label("原密码").fill(PASSWORD)
+    page.get_by_label("新密码", exact=True).fill("Reform2026")
+    page.get_by_label("确认新密码").fill("Reform2027")  # does not match
+
+    page.get_by_role("button", name="确认修改").click()
+    settle(page)
+
+    page.get_by_text("两次输入的新密码不一致").wait_for()
+    expect(page.get_by_label("原密码")).to_have_value(PASSWORD)
+    expect(page.get_by_label("新密码", exact=True)).to_have_value("Reform2026")
+    expect(page.get_by_label("确认新密码")).to_have_value("Reform2027")
     page.close()

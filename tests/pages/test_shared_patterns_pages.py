@@ -202,3 +202,12 @@ def test_the_upload_boxes_state_the_limit_of_system_settings(app_db):
     at.switch_page("pages/pilot_entry.py").run()
 
     assert [u.proto.max_upload_size_mb for u in at.file_uploader] == [50]  # not the server's 60
+
+
+def test_the_password_rules_are_written_under_the_field_not_only_in_a_tooltip(app_db):
+    at = logged_in(CLERK).run()
+
+    new = next(t for t in at.text_input if t.label == "新密码")
+
+    assert any(c.value.startswith("新密码至少8位") for c in at.caption)
+    assert not new.help
