@@ -67,7 +67,9 @@ with mine_tab:
                           format_func=lambda v: "全部" if v is None else v)
     with db.session_scope() as s:
         rows = brand.search(s, actor=user, filters=Filters(status=status))
-    ui.table(rows, hide=("id", "具体情形", "解决问题", "主要成果"))
+    ui.table(rows, hide=("id", "具体情形", "解决问题", "主要成果"),
+             empty="没有符合条件的改革品牌。" if status else
+             "本区县还没有录入改革品牌：在“新建改革品牌”中填写后保存或保存并上报。")
     ui.excel_button(rows, filename="本区县改革品牌.xlsx", key="mine-xlsx",
                     headers=brand.EXPORT_HEADERS)
     choices = {r["id"]: f"{r['改革事项']}（{r['状态']}）" for r in rows}

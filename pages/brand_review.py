@@ -22,9 +22,10 @@ with st.expander("审核要点（操作说明及规范）"):
                 "数据被驳回次数纳入区县驳回率计算。佐证材料要能充分印证本条改革经验满足报表计分条件；"
                 "凡属对个人、集体工作予以肯定的通报表彰类文件、领导批示等，属于一般业务性工作的均不纳入审核统计。")
 
-st.caption(f"待审核 {len(queue)} 项")
+st.caption(f"待审核（{len(queue)}）")
 if not queue:
-    st.info("暂无待审核的改革品牌")
+    st.info("暂无待审核的改革品牌：已上报的都已审核完毕。新的上报会出现在业务工作台的待办事项中。")
+    st.page_link("pages/workbench.py", label="返回业务工作台")
     st.stop()
 choices = {e.id: f"{districts.get(e.org_id, '')}｜{e.item}（{e.status}）" for e in queue}
 preselect = st.session_state.pop("open_brand", None)

@@ -68,7 +68,8 @@ with mine_tab:
                           format_func=lambda v: "全部" if v is None else v)
     with db.session_scope() as s:
         rows = pilots.search(s, actor=user, status=status, own=True)
-    ui.table(rows)
+    ui.table(rows, empty="没有符合条件的试点。" if status else
+             "本区县还没有录入试点：在“新建试点”中填写后保存或保存并上报。")
     ui.excel_button(rows, filename="本区县试点项目.xlsx", key="mine-xlsx")
     choices = {r["id"]: f"{r['试点名称']}（{r['文号']}，{r['状态']}）" for r in rows}
     picked = ui.pick("选择试点查看或修改", choices, key="mine-pick", preselect=preselect)

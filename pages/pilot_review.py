@@ -32,7 +32,9 @@ labels = [f"待审核（{len(queue)}）"] + ([f"申请纳入涉及区县（{len(
 tabs = st.tabs(labels, default=labels[1] if st.session_state.pop("open_join", None) is not None
                and len(labels) > 1 else None)
 with tabs[0]:
-    ui.table(queue_rows)
+    ui.table(queue_rows, empty="暂无待审核的试点项目：已上报的都已处理完毕。新的上报会出现在业务工作台的待办事项中。")
+    if not queue_rows:
+        st.page_link("pages/workbench.py", label="返回业务工作台")
     ui.excel_button(queue_rows, filename="试点项目待审核.xlsx", key="queue-xlsx")
     notes = {r["id"]: r["说明"] for r in queue_rows}
     choices = {p.id: f"{names[p.org_id]}｜{p.name}（{p.doc_number}，{notes[p.id] or p.status}）"
