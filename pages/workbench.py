@@ -20,7 +20,7 @@ pending = [t for t in todos if t.kind == "待我审核"]
 drafts = [t for t in todos if t.kind == "草稿"]
 tasks = [t for t in todos if t.kind == "推进任务"]
 # One compact line of counts: it stays one line on a phone, unlike five metric cards.
-counts = (("red", "退回修改", len(returned)), ("orange", "待我审核", len(pending)),
+counts = (("red", "退回修改", len(returned)), ("orange", "待审核", len(pending)),
           ("blue", "推进任务", len(tasks)), ("gray", "草稿", len(drafts)),
           ("violet", "未读消息", unread))
 st.markdown(" ".join(f":{color}-badge[{label} **{n}**]" for color, label, n in counts))
