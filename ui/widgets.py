@@ -208,7 +208,7 @@ def confirm_action(label: str, question: str, *, key: str, at=None) -> bool:
             st.rerun()
         return False
     with st.container(border=True, key=f"{key}-confirm"):
-        st.warning(question)
+        st.warning(literal(question))  # it names user records: shown as typed
         yes, no = st.columns(2)
         confirmed = yes.button(f"确认{label}", key=f"{key}-yes", width="stretch")
         if no.button("取消", key=f"{key}-no", width="stretch"):

@@ -18,17 +18,18 @@ def _void_script():
     import streamlit as st
     sys.path.insert(0, st.session_state["root"])
     import ui
-    if ui.confirm_action("作废", "作废“数字乡村改革试点”？作废后不能恢复。", key="cancel-7"):
+    if ui.confirm_action("作废", "作废“**数字乡村**改革试点”？作废后不能恢复。", key="cancel-7"):
         st.session_state["voided"] = st.session_state.get("voided", 0) + 1
     st.text(f"作废次数：{st.session_state.get('voided', 0)}")
 
 
 def test_a_destructive_action_asks_first_and_acts_only_on_confirmation(app_db):
+    from ui.widgets import literal
     at = _app(_void_script).run()
 
     at.button(key="cancel-7").click().run()
 
-    assert [w.value for w in at.warning] == ["作废“数字乡村改革试点”？作废后不能恢复。"]
+    assert [w.value for w in at.warning] == [literal("作废“**数字乡村**改革试点”？作废后不能恢复。")]
     assert at.text[0].value == "作废次数：0"
     assert {b.label for b in at.button} == {"确认作废", "取消"}
     at.button(key="cancel-7-yes").click().run()
