@@ -37,7 +37,7 @@ def test_pilot_goes_from_district_clerk_to_distribution_and_reaches_qianjiang(
     # 万州区审核员 通过
     sign_in(page, url, "13800000102")
     open_page(page, "试点项目审核")
-    page.get_by_test_id("stText").filter(has_text="数字乡村改革试点").first.wait_for()
+    page.get_by_test_id("stMarkdown").filter(has_text="数字乡村改革试点").first.wait_for()
     page.get_by_role("button", name="通过").click()
     settle(page)
     page.get_by_text("已通过，已提交主管市级部门确认").first.wait_for()
