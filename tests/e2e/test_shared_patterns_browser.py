@@ -100,11 +100,13 @@ def test_every_page_is_in_chinese_and_fits_the_screen_at_both_widths(with_record
 
 def test_the_district_drop_down_offers_no_select_all_and_says_no_match_in_chinese(
         server_with_passwords, browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    # Tall enough that the list opens below the field (near the bottom edge it may not open).
+    page = browser.new_page(viewport={"width": 1280, "height": 1600}, locale="zh-CN")
     sign_in(page, server_with_passwords, "13800000101")
     page.goto(server_with_passwords + "/pilot_entry")
     settle(page)
     box = page.get_by_test_id("stMultiSelect").filter(has_text="涉及区县")
+    box.scroll_into_view_if_needed()
 
     box.locator("input").click()
     page.get_by_role("option").first.wait_for()
