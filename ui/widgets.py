@@ -175,7 +175,7 @@ def required_note(*keys: str, note: bool = True) -> None:
     `note`, say what the mark means. The labels themselves stay as the manual names them."""
     style.required_marks(keys)
     if note:
-        st.caption(f"标{REQUIRED_MARK}的为必填项，保存并上报前须填写完整。")
+        st.caption(f"标{REQUIRED_MARK}的为必填项，上报前须填写完整。")
 
 
 # --- record cards ----------------------------------------------------------------------------------
