@@ -11,6 +11,7 @@ from services.brand import (
 )
 from services.brand_template import DOCX_MIME, FILENAME
 from services.records import Upload
+import ui
 from ui import literal
 
 EVIDENCE_TYPES = ["pdf", "doc", "docx", "png", "jpg", "jpeg"]
@@ -30,6 +31,8 @@ def brand_form(key: str, *, entry: BrandEntry | None, categories: list[BrandCate
                attached: list[Attachment] = ()) -> tuple[BrandInput, list[Upload]]:
     """Draw the form; returns what was typed and the new uploads (the service checks both)."""
     e = entry
+    ui.required_note(*(f"{key}-{name}" for name in
+                       ("item", "category", "date", "situation", "problems", "results")))
     item = st.text_input("改革事项", value=e.item if e else "", key=f"{key}-item",
                          help=HELP["改革事项"], max_chars=200)
     _warn(brand.item_warning(item))
@@ -38,9 +41,8 @@ def brand_form(key: str, *, entry: BrandEntry | None, categories: list[BrandCate
     category = st.selectbox("获评类别", ids, format_func=names.get, key=f"{key}-category",
                             index=ids.index(e.category_id) if e and e.category_id in ids else None,
                             placeholder="请选择", help=HELP["获评类别"])
-    awarded = st.date_input("获评日期", value=e.awarded_on if e else None, key=f"{key}-date",
-                            format="YYYY-MM-DD", min_value=DATE_FIELD_BOUNDS[0],
-                            max_value=DATE_FIELD_BOUNDS[1],
+    awarded = ui.date_field("获评日期", value=e.awarded_on if e else None, key=f"{key}-date",
+                            min_value=DATE_FIELD_BOUNDS[0], max_value=DATE_FIELD_BOUNDS[1],
                             help=HELP["获评日期"].format(start_text=brand.start_text(start)))
     if problem := brand.awarded_problem(awarded, start=start, today=today):
         st.error(problem)
@@ -74,8 +76,8 @@ def brand_form(key: str, *, entry: BrandEntry | None, categories: list[BrandCate
         offline = st.checkbox("已通过电子政务内网邮箱线下报送", key=f"{key}-offline",
                               value=e.sent_offline if e else False)
     else:
-        for f in st.file_uploader("佐证材料", type=EVIDENCE_TYPES, accept_multiple_files=True,
-                                  key=f"{key}-evidence", help=HELP["佐证材料"]) or []:
+        for f in ui.upload("佐证材料", types=EVIDENCE_TYPES, key=f"{key}-evidence",
+                           help=HELP["佐证材料"]) or []:
             uploads.append(Upload(EVIDENCE, f.name, f.getvalue()))
 
     signed = summary_offline = False
@@ -88,9 +90,8 @@ def brand_form(key: str, *, entry: BrandEntry | None, categories: list[BrandCate
                                data=brand_template.summary_template(item=item, unit=unit),
                                file_name=FILENAME, on_click="ignore")
             if not secret:
-                for f in st.file_uploader("总结材料", type=SUMMARY_TYPES,
-                                          accept_multiple_files=True, key=f"{key}-summary",
-                                          help=HELP["总结材料"]) or []:
+                for f in ui.upload("总结材料", types=SUMMARY_TYPES, key=f"{key}-summary",
+                                   help=HELP["总结材料"]) or []:
                     uploads.append(Upload(SUMMARY, f.name, f.getvalue()))
             signed = st.checkbox(f"总结材料已经{SIGNATURE_NOTE}", key=f"{key}-signed",
                                  value=e.summary_signed if e else False)
@@ -121,6 +122,4 @@ def entry_facts(e: BrandEntry, *, district: str, category: str) -> None:
             ("状态", e.status)]
     if e.is_secret and brand.needs_summary(e):
         rows.insert(-1, ("总结材料线下报送", "已报送" if e.summary_sent_offline else "未报送"))
-    with st.container(border=True):
-        for label, value in rows:
-            st.markdown(f"**{label}**：{literal(value) or '—'}")
+    ui.record_card(rows)

@@ -15,6 +15,10 @@ from services.pilots import (
 )
 
 
+# Widgets (by key suffix) that 保存并上报 needs filled (services.pilots checks them again).
+REQUIRED = ("number", "name", "level", "scope", "title", "due", "content", "dept", "districts")
+
+
 def pilot_form(key: str, *, actor: CurrentUser, pilot: Pilot | None, districts: list[Org],
                departments: list[Org], involved: set[int], own_org_id: int | None,
                department_mode: bool = False) -> tuple[PilotInput | None, list[Upload]]:
@@ -25,6 +29,7 @@ def pilot_form(key: str, *, actor: CurrentUser, pilot: Pilot | None, districts: 
     (returns None).
     """
     p = pilot
+    ui.required_note(*(f"{key}-{name}" for name in REQUIRED))
     c1, c2 = st.columns(2)
     doc_number = c1.text_input("文号", value=p.doc_number if p else "", key=f"{key}-number",
                                help=HELP["文号"], placeholder="如：国办发〔2023〕12号")
@@ -52,9 +57,10 @@ def pilot_form(key: str, *, actor: CurrentUser, pilot: Pilot | None, districts: 
     c1, c2 = st.columns(2)
     doc_title = c1.text_input("文件依据", value=p.doc_title if p else "", key=f"{key}-title",
                               help=HELP["文件依据"])
-    due = c2.date_input("完成时间", value=p.due_date if p else None, key=f"{key}-due",
-                        help=HELP["完成时间"], min_value=date(2000, 1, 1),
-                        max_value=date(2100, 12, 31), format="YYYY-MM-DD")
+    with c2:
+        due = ui.date_field("完成时间", value=p.due_date if p else None, key=f"{key}-due",
+                            help=HELP["完成时间"], min_value=date(2000, 1, 1),
+                            max_value=date(2100, 12, 31))
     content = st.text_area("试点内容及任务", value=p.content if p else "", key=f"{key}-content",
                            help=HELP["试点内容及任务"], height=120)
     for warning in naming_warnings(name, content):
@@ -65,9 +71,9 @@ def pilot_form(key: str, *, actor: CurrentUser, pilot: Pilot | None, districts: 
                            index=list(dept_names).index(p.dept_id) if p else None,
                            placeholder="请选择", disabled=department_mode)
     district_names = {d.id: d.name for d in districts}
-    chosen = st.multiselect("涉及区县", list(district_names), format_func=district_names.get,
+    chosen = ui.choose_many("涉及区县", list(district_names), format_func=district_names.get,
                             default=sorted(involved), key=f"{key}-districts",
-                            help=HELP["涉及区县"])
+                            help=HELP["涉及区县"], placeholder="请逐个选择承接该试点的区县")
     secret = st.checkbox("涉密", value=p.is_secret if p else False, key=f"{key}-secret",
                          help=HELP["涉密"])
     uploads: list[Upload] = []
@@ -81,8 +87,8 @@ def pilot_form(key: str, *, actor: CurrentUser, pilot: Pilot | None, districts: 
                                    value=p.sent_offline if p else False)
     else:
         for purpose in (NATIONAL_DOC, MUNICIPAL_DOC) if scope == SCOPE_PROVINCE else (NATIONAL_DOC,):
-            for f in st.file_uploader(f"佐证材料：{purpose}（Word 或 PDF）", type=["pdf", "doc", "docx"],
-                                      accept_multiple_files=True, key=f"{key}-up-{purpose}") or []:
+            for f in ui.upload(f"佐证材料：{purpose}（Word 或 PDF）", types=["pdf", "doc", "docx"],
+                               key=f"{key}-up-{purpose}") or []:
                 uploads.append(Upload(purpose, f.name, f.getvalue()))
         if not department_mode:
             by_dept = st.checkbox("本区县没有国家文件，请主管市级部门协助上传", key=f"{key}-bydept",
@@ -145,8 +151,10 @@ def evidence_list(p: Pilot, *, actor: CurrentUser, key: str, version: int | None
         left, right = st.columns([5, 1])
         with left:
             ui.attachments([att], key=key)
-        if att.id in removable and right.button("删除", key=f"{key}-rm-{att.id}",
-                                                width="stretch"):
+        if att.id not in removable:
+            continue
+        if ui.confirm_action("删除", f"删除文件“{att.original_name}”？删除后需重新上传。",
+                             key=f"{key}-rm-{att.id}", at=right):
             ui.perform(pilots.remove_evidence, f"已删除“{att.original_name}”",
                        pilot_id=p.id, attachment_id=att.id,
                        version=p.version if version is None else version)
@@ -155,12 +163,11 @@ def evidence_list(p: Pilot, *, actor: CurrentUser, key: str, version: int | None
 def pilot_facts(p: Pilot, *, dept_name: str, creator: str, involved: list[str]) -> None:
     """A read-only summary of a pilot (user text shown literally)."""
     secret = ("是（" + ("已线下报送" if p.sent_offline else "未报送") + "）") if p.is_secret else "否"
-    st.text(f"{p.name}（{p.status}）")
-    ui.table([{"项目": label, "内容": str(value)} for label, value in (
-        ("文件依据", p.doc_title), ("文号", p.doc_number), ("批次", p.batch or "—"),
-        ("部署层级", p.deploy_level), ("试点范围依据", p.scope_basis),
-        ("完成时间", p.due_date or "—"), ("主管市级部门", dept_name), ("创建区县", creator),
-        ("涉及区县", "、".join(involved)), ("涉密", secret),
-        ("试点内容及任务", p.content))])
+    ui.record_card([
+        ("试点名称", p.name), ("状态", p.status), ("文件依据", p.doc_title),
+        ("文号", p.doc_number), ("批次", p.batch), ("部署层级", p.deploy_level),
+        ("试点范围依据", p.scope_basis), ("完成时间", p.due_date),
+        ("主管市级部门", dept_name), ("创建区县", creator), ("涉及区县", "、".join(involved)),
+        ("涉密", secret), ("试点内容及任务", p.content)])
     if p.evidence_by_dept:
         st.caption("区县没有国家文件，已请主管市级部门协助上传")

@@ -5,10 +5,12 @@ or moving a row never hands one row's typed text to another.
 """
 import streamlit as st
 
+import ui
 from models import ProgressRevision
 from services import progress
 from services.guidance import HELP
 from services.progress import AchievementInput
+from ui.widgets import REQUIRED_MARK
 
 
 def _uid(key: str) -> int:
@@ -27,12 +29,14 @@ def work_list(key: str, initial: list[str]) -> list[str]:
     if key not in st.session_state:
         st.session_state[key] = [{"uid": _uid(key), "text": t} for t in (initial or [""])]
     items: list[dict] = st.session_state[key]
-    st.markdown("**已开展工作**", help=HELP["已开展工作"])
+    st.markdown(f"**已开展工作** :red[{REQUIRED_MARK}]", help=HELP["已开展工作"])
     st.caption(f"每项不超过{progress.WORK_ITEM_LIMIT}字，最多{progress.WORK_ITEMS_MAX}项")
     for i, item in enumerate(list(items)):
         uid = item["uid"]
-        # One line on a desktop; on a phone the buttons wrap under the text as one row.
-        line = st.container(horizontal=True, vertical_alignment="bottom", key=f"{key}-l-{uid}")
+        # One line on a desktop; on a phone the text takes the full width and the buttons
+        # go under it as one row (ui/style.py, “wrap-row-”).
+        line = st.container(horizontal=True, vertical_alignment="bottom",
+                            key=f"wrap-row-{key}-{uid}")
         item["text"] = line.text_input(f"第{i + 1}项", value=item["text"], key=f"{key}-t-{uid}")
         if line.button("上移", key=f"{key}-up-{uid}", disabled=i == 0, help="上移此项"):
             items[i - 1], items[i] = items[i], items[i - 1]
@@ -57,6 +61,8 @@ def achievement_rows(key: str, initial: list[AchievementInput]) -> list[Achievem
                                   "row": AchievementInput(a.name, a.measures, a.effects, a.row_id)}
                                  for a in initial]
     rows: list[dict] = st.session_state[key]
+    ui.required_note(*(f"{key}-{part}-{entry['uid']}" for entry in rows for part in "nm"),
+                     note=False)
     st.markdown("**试点成果**（每项成果单独一行，按“＋”逐项录入；驾驶舱按条数统计成果数）")
     for i, entry in enumerate(list(rows)):
         uid, row = entry["uid"], entry["row"]
@@ -82,18 +88,18 @@ def achievement_rows(key: str, initial: list[AchievementInput]) -> list[Achievem
 
 
 def revision_view(rev: ProgressRevision, achievements) -> None:
-    """A read-only revision: status, numbered work, problems, achievements (text shown as is)."""
-    st.text(f"推进状态：{rev.progress_status}"
-            + (f"　验收时间：{rev.acceptance_date:%Y-%m-%d}" if rev.acceptance_date else ""))
-    st.markdown("**已开展工作**")
-    st.text(progress.numbered(progress.work_items(rev)) or "（未填写）")
-    st.markdown("**存在问题**")
-    st.text(rev.problems or "（未填写）")
-    rows = [{"序号": i, "成果名称": a.name, "具体举措及解决问题": a.measures, "具体成效": a.effects}
-            for i, a in enumerate(achievements, start=1)]
-    st.markdown(f"**试点成果（{len(rows)}项）**")
-    if rows:
-        st.dataframe(rows, hide_index=True, width="stretch")
+    """A read-only 填报: every field a reviewer judges, in full, as labelled cards (text shown
+    exactly as typed, wrapped at any width)."""
+    fields = [("推进状态", rev.progress_status)]
+    if rev.acceptance_date:
+        fields.append(("验收时间", rev.acceptance_date))
+    fields += [("已开展工作", progress.numbered(progress.work_items(rev)) or "（未填写）"),
+               ("存在问题", rev.problems or "（未填写）")]
+    ui.record_card(fields)
+    st.markdown(f"**试点成果（{len(achievements)}项）**")
+    for i, a in enumerate(achievements, start=1):
+        ui.record_card([("成果名称", a.name), ("具体举措及解决问题", a.measures),
+                        ("具体成效", a.effects)], title=f"成果{i}")
 
 
 def rejection_rates(load) -> None:

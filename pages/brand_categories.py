@@ -38,8 +38,10 @@ for c in categories:
                        args=(c.id, c.version)):
             ui.perform(brand.rename_category, "已改名", category_id=c.id, name=new_name,
                        version=seen.pop(c.id, c.version))
-        if right.button("启用" if c.retired else "停用", key=f"retire-{c.id}", width="stretch",
-                        on_click=_seen, args=(c.id, c.version)):
+        if (right.button("启用", key=f"retire-{c.id}", width="stretch", on_click=_seen,
+                         args=(c.id, c.version)) if c.retired else
+                ui.confirm_action("停用", f"停用获评类别“{c.name}”？停用后不再供新录入选择，"
+                                  "已使用该类别的记录保持不变。", key=f"retire-{c.id}", at=right)):
             ui.perform(brand.retire_category, "已启用" if c.retired else "已停用",
                        category_id=c.id, retired=not c.retired,
                        version=seen.pop(c.id, c.version))

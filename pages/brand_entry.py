@@ -67,7 +67,9 @@ with mine_tab:
                           format_func=lambda v: "全部" if v is None else v)
     with db.session_scope() as s:
         rows = brand.search(s, actor=user, filters=Filters(status=status))
-    ui.table(rows, hide=("id", "具体情形", "解决问题", "主要成果"))
+    ui.table(rows, hide=("id", "具体情形", "解决问题", "主要成果"),
+             empty="没有符合条件的改革品牌。" if status else
+             "本区县还没有录入改革品牌：在“新建改革品牌”中填写后保存或保存并上报。")
     ui.excel_button(rows, filename="本区县改革品牌.xlsx", key="mine-xlsx",
                     headers=brand.EXPORT_HEADERS)
     choices = {r["id"]: f"{r['改革事项']}（{r['状态']}）" for r in rows}
@@ -86,7 +88,9 @@ with mine_tab:
             left, right = st.columns([4, 1])
             with left:
                 ui.attachments([att], key=f"b{entry.id}")
-            if editable and right.button("移除", key=f"remove-{att.id}", width="stretch"):
+            if editable and ui.confirm_action(
+                    "移除", f"移除文件“{att.original_name}”？移除后需重新上传。",
+                    key=f"remove-{att.id}", at=right):
                 ui.perform(brand.remove_file, f"已移除“{att.original_name}”", entry_id=entry.id,
                            version=entry.version, attachment_id=att.id)
         if editable:
@@ -100,15 +104,19 @@ with mine_tab:
             if c[1].button("保存并上报", key=f"submit-{entry.id}", type="primary",
                            width="stretch"):
                 save(entry, data, uploads, submit=True)
-            if Action.CANCEL in actions and c[2].button("作废", key=f"cancel-{entry.id}",
-                                                        width="stretch"):
+            if Action.CANCEL in actions:
+                st.divider()
+            if Action.CANCEL in actions and ui.confirm_action(
+                    "作废", f"作废“{entry.item}”？作废后不能恢复，也不再进入审核。",
+                    key=f"cancel-{entry.id}"):
                 ui.perform(records.act, "已作废", flow=BRAND_FLOW, record_id=entry.id,
                            action=Action.CANCEL, version=entry.version)
         else:
             entry_facts(entry, district=user.org_name,
                         category=category_names.get(entry.category_id, ""))
-            if Action.WITHDRAW in actions and st.button(ACTION_LABELS[Action.WITHDRAW],
-                                                        key=f"withdraw-{entry.id}"):
+            if Action.WITHDRAW in actions and ui.confirm_action(
+                    ACTION_LABELS[Action.WITHDRAW], f"撤回“{entry.item}”？撤回后退出审核，成为草稿，"
+                    "修改后须重新上报。", key=f"withdraw-{entry.id}"):
                 ui.perform(records.act, "已撤回为草稿", flow=BRAND_FLOW, record_id=entry.id,
                            action=Action.WITHDRAW, version=entry.version)
         ui.history("brand", entry.id)

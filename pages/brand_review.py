@@ -35,9 +35,10 @@ def show(entry) -> None:
 
 
 def pending() -> None:
-    st.caption(f"待审核 {len(queue)} 项")
+    st.caption(f"待审核（{len(queue)}）")
     if not queue:
-        st.info("暂无待审核的改革品牌")
+        st.info("暂无待审核的改革品牌：已上报的都已审核完毕。新的上报会出现在业务工作台的待办事项中。")
+        st.page_link("pages/workbench.py", label="返回业务工作台")
         return
     choices = {e.id: f"{districts.get(e.org_id, '')}｜{e.item}（{e.status}）" for e in queue}
     preselect = st.session_state.pop("open_brand", None)

@@ -68,7 +68,8 @@ with mine_tab:
                           format_func=lambda v: "全部" if v is None else v)
     with db.session_scope() as s:
         rows = pilots.search(s, actor=user, status=status, own=True)
-    ui.table(rows)
+    ui.table(rows, empty="没有符合条件的试点。" if status else
+             "本区县还没有录入试点：在“新建试点”中填写后保存或保存并上报。")
     ui.excel_button(rows, filename="本区县试点项目.xlsx", key="mine-xlsx")
     choices = {r["id"]: f"{r['试点名称']}（{r['文号']}，{r['状态']}）" for r in rows}
     picked = ui.pick("选择试点查看或修改", choices, key="mine-pick", preselect=preselect)
@@ -88,8 +89,8 @@ with mine_tab:
             data, uploads = pilot_form(f"edit{p.id}v{version}", actor=user, pilot=p,
                                        districts=districts, departments=departments,
                                        involved=involved, own_org_id=p.org_id)
-            c = st.columns(4)
             if data is not None:
+                c = st.columns(4)
                 for col, submit in ((c[0], False), (c[1], True)):
                     if col.button("保存并上报" if submit else "保存", key=f"edit-{submit}",
                                   type="primary" if submit else "secondary", width="stretch"):
@@ -97,16 +98,19 @@ with mine_tab:
                         if save(pilots.update, pilot_id=p.id, version=version, data=data,
                                 uploads=uploads, submit=submit):
                             st.rerun()
-            if Action.CANCEL in actions and c[2].button("作废", key="edit-cancel",
-                                                        width="stretch"):
-                forget_version("edit", p)
-                ui.perform(pilots.act, "已作废", pilot_id=p.id, action=Action.CANCEL,
-                           version=version)
+            if Action.CANCEL in actions:
+                st.divider()
+                if ui.confirm_action("作废", f"作废试点“{p.name}”？作废后不能恢复，也不再进入审核。",
+                                     key=f"cancel-{p.id}"):
+                    forget_version("edit", p)
+                    ui.perform(pilots.act, "已作废", pilot_id=p.id, action=Action.CANCEL,
+                               version=version)
         else:
             pilot_facts(p, dept_name=names.get(p.dept_id, ""), creator=names[p.org_id],
                         involved=[names[i] for i in sorted(involved)])
-            if Action.WITHDRAW in actions and st.button(ACTION_LABELS[Action.WITHDRAW],
-                                                        key="withdraw"):
+            if Action.WITHDRAW in actions and ui.confirm_action(
+                    ACTION_LABELS[Action.WITHDRAW], f"撤回“{p.name}”？撤回后退出审核，成为草稿，"
+                    "修改后须重新上报。", key=f"withdraw-{p.id}"):
                 ui.perform(pilots.act, "已撤回为草稿", pilot_id=p.id, action=Action.WITHDRAW,
                            version=p.version)
         ui.history("pilot", p.id)

@@ -34,7 +34,9 @@ labels = [f"待审核（{len(queue)}）"] + ([f"申请纳入涉及区县（{len(
 tabs = st.tabs(labels, default=labels[1] if st.session_state.pop("open_join", None) is not None
                and len(labels) > 1 else None)
 with tabs[0]:
-    ui.table(queue_rows)
+    ui.table(queue_rows, empty="暂无待审核的试点项目：已上报的都已处理完毕。新的上报会出现在业务工作台的待办事项中。")
+    if not queue_rows:
+        st.page_link("pages/workbench.py", label="返回业务工作台")
     ui.excel_button(queue_rows, filename="试点项目待审核.xlsx", key="queue-xlsx")
     notes = {r["id"]: r["说明"] for r in queue_rows}
     choices = {p.id: f"{names[p.org_id]}｜{p.name}（{p.doc_number}，{notes[p.id] or p.status}）"
@@ -48,14 +50,14 @@ with tabs[0]:
             involved = pilots.district_ids(s, pilot.id)
         if notes[pilot.id]:
             st.warning(f"{names[pilot.org_id]}没有部署该试点的国家文件，请求主管市级部门协助上传："
-                       "请在下方“佐证材料：国家文件”处上传（Word 或 PDF）后再确认分发。")
+                       "请在下方“佐证材料：国家文件”处上传（Word 或 PDF）后再确认并分发。")
         evidence_list(pilot, actor=user, key=f"r{pilot.id}", version=version)
         with db.session_scope() as s:
             confirming = Action.DISTRIBUTE in PILOT_FLOW.available_actions(pilot, user, s)
         corrections = uploads = None
         if confirming:
             st.caption("请对照文件仔细核对关键信息，尤其“涉及区县”是否将承接该试点任务的所有区县列举完全"
-                       "（不多选、不漏选；创建区县始终包含）；可直接修改后确认分发。")
+                       "（不多选、不漏选；创建区县始终包含）；可直接修改后确认并分发。")
             corrections, uploads = pilot_form(f"confirm{pilot.id}v{version}", pilot=pilot,
                                               involved=involved, **form_args)
         else:
@@ -63,7 +65,7 @@ with tabs[0]:
                         involved=[names[i] for i in sorted(involved)])
 
         def distribute(_comment: str) -> None:
-            ui.perform(pilots.confirm_and_distribute, "已确认分发，推进任务已推送到涉及区县",
+            ui.perform(pilots.confirm_and_distribute, "已确认并分发，推进任务已推送到涉及区县",
                        pilot_id=pilot.id, version=version, corrections=corrections,
                        districts=corrections.districts, uploads=uploads)
 
@@ -73,7 +75,7 @@ with tabs[0]:
                         success={Action.APPROVE: "已通过，已提交主管市级部门确认",
                                  Action.REJECT: "已驳回，退回区县录入员修改"})
         if confirming and uploads and st.button("仅上传文件", key=f"upload-only-{pilot.id}"):
-            ui.perform(pilots.add_evidence, "文件已上传，核对无误后请确认分发",
+            ui.perform(pilots.add_evidence, "文件已上传，核对无误后请确认并分发",
                        pilot_id=pilot.id, version=version, uploads=uploads)
 
 if distributes:

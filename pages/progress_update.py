@@ -30,11 +30,15 @@ def _rates() -> list[dict]:
 
 
 rejection_rates(_rates)
-ui.table([{k: v for k, v in t.items() if not k.endswith("_id")} for t in tasks])
+ui.table([{k: v for k, v in t.items() if not k.endswith("_id")} for t in tasks],
+         empty="暂无推进任务。本区县录入的试点经主管市级部门确认并分发后，推进任务会出现在这里，"
+               "届时在此填报推进情况。新录入的试点请在“试点项目录入”中查看办理进度。")
 ui.excel_button([{k: v for k, v in t.items() if not k.endswith("_id")} for t in tasks],
                 filename="推进任务.xlsx", key="tasks-xlsx")
-# The label follows the task: 未填报 → 第1版（待区县审核） after 上报 → 推进中 once confirmed.
-choices = {t["task_id"]: f"{t['试点名称']}（{t['在办版本'] or t['现行推进状态']}）" for t in tasks}
+if not tasks:
+    st.stop()
+# The label follows the task: 未填报 → 第1次填报（待区县审核） after 上报 → 推进中 once confirmed.
+choices = {t["task_id"]: f"{t['试点名称']}（{t['正在办理'] or t['已确认推进状态']}）" for t in tasks}
 preselect = st.session_state.pop("open_task", None)
 if (revision := st.session_state.pop("open_revision", None)) is not None:
     with db.session_scope() as s:  # any revision of the task (a message may name an old one)
@@ -65,39 +69,42 @@ with db.session_scope() as s:
     actions = PROGRESS_FLOW.available_actions(current, user) if current else []
 
 if confirmed is not None:
-    with st.expander(f"现行版本：第{confirmed.revision_no}版（已确认，驾驶舱按此统计）",
+    with st.expander(f"已审核确认的推进情况（第{confirmed.revision_no}次填报，驾驶舱按此统计）",
                      expanded=current is None):
         revision_view(confirmed, confirmed_rows)
 with db.session_scope() as s:
     versions = progress.revision_list(s, actor=user, task_id=task_id)
 if versions:
-    with st.expander(f"历史版本（{len(versions)}）"):
+    with st.expander(f"历次填报（{len(versions)}）"):
         ui.table(versions)
-        ui.excel_button(versions, filename="推进情况历史版本.xlsx", key="versions-xlsx")
+        ui.excel_button(versions, filename="推进情况历次填报.xlsx", key="versions-xlsx")
 if current is None:
-    if st.button("更新推进情况（在现行版本基础上修改）", type="primary"):
-        ui.perform(progress.start_revision, "已创建新版本，请填写后保存并上报", task_id=task_id)
+    if st.button("更新推进情况（在已确认的推进情况基础上修改）", type="primary"):
+        ui.perform(progress.start_revision, "已开始填报，请填写后保存并上报", task_id=task_id)
     st.stop()
 
-st.subheader(f"第{current.revision_no}版（{current.status}）")
+st.subheader(f"第{current.revision_no}次填报（{current.status}）")
 if rejection is not None:
     st.error("已被驳回，请按驳回原因修改后重新上报")
     st.text(f"驳回原因：{rejection.comment}")
 if Action.SAVE not in actions:
     revision_view(current, current_rows)
-    if Action.WITHDRAW in actions and st.button("撤回"):
+    if Action.WITHDRAW in actions and ui.confirm_action(
+            "撤回", "撤回本次填报？撤回后退出审核，成为草稿，修改后须重新上报。",
+            key=f"withdraw-{current.id}"):
         ui.perform(progress.act, "已撤回为草稿", revision_id=current.id, action=Action.WITHDRAW,
-            version=current.version)
+                   version=current.version)
     ui.history("progress", current.id)
     st.stop()
 
 key = f"rev{current.id}v{current.version}"
+ui.required_note(f"{key}-status", f"{key}-accepted")
 status = st.radio("推进状态", PROGRESS_STATUSES, horizontal=True, key=f"{key}-status",
                   index=PROGRESS_STATUSES.index(current.progress_status), help=HELP["推进状态"])
 accepted = None
 if status == COMPLETED:
-    accepted = st.date_input("验收时间", value=current.acceptance_date, key=f"{key}-accepted",
-                             max_value=clock.today(), format="YYYY-MM-DD", help=HELP["验收时间"])
+    accepted = ui.date_field("验收时间", value=current.acceptance_date, key=f"{key}-accepted",
+                             max_value=clock.today(), help=HELP["验收时间"])
 items = work_list(f"{key}-items", progress.work_items(current))
 problems = st.text_area("存在问题", value=current.problems, key=f"{key}-problems",
                         help=f"{HELP['存在问题']}（不超过{progress.PROBLEMS_LIMIT}字）",
@@ -112,7 +119,10 @@ if c[0].button("保存", width="stretch"):
 if c[1].button("保存并上报", type="primary", width="stretch"):
     ui.perform(progress.save, "已上报，等待区县审核员审核", revision_id=current.id,
         version=current.version, data=data, submit=True)
-if Action.CANCEL in actions and c[2].button("作废本版本", width="stretch"):
-    ui.perform(progress.act, "已作废本版本", revision_id=current.id, action=Action.CANCEL,
-        version=current.version)
+if Action.CANCEL in actions:
+    st.divider()
+    if ui.confirm_action("作废本次填报", "作废本次填报？已填写的内容不再保留，已审核确认的推进情况不受影响。",
+                         key=f"cancel-{current.id}"):
+        ui.perform(progress.act, "已作废本次填报", revision_id=current.id, action=Action.CANCEL,
+                   version=current.version)
 ui.history("progress", current.id)

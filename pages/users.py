@@ -71,7 +71,13 @@ with list_tab:
                                                                    user_id=target),
                             "已解锁该账号"))
         for col, (label, run, done) in zip(st.columns(4), actions):
-            if col.button(label, key=f"user-{label}-{target}", width="stretch"):
+            key = f"user-{label}-{target}"
+            if label == "停用":
+                clicked = ui.confirm_action(label, "停用该账号？停用后该用户不能登录，已打开的页面"
+                                            "在下一次操作时退出。", key=key, at=col)
+            else:
+                clicked = col.button(label, key=key, width="stretch")
+            if clicked:
                 act(run, done)
 
         with db.session_scope() as session:
@@ -87,7 +93,7 @@ with list_tab:
             org_id = st.selectbox("所属单位", list(org_names), format_func=org_names.get,
                                   index=list(org_names).index(detail["org_id"]),
                                   key=f"edit-{target}-org")
-            roles = st.multiselect("角色", list(Role), format_func=role_label,
+            roles = ui.choose_many("角色", list(Role), format_func=role_label,
                                    default=[Role(r) for r in sorted(detail["roles"])],
                                    key=f"edit-{target}-roles")
             if st.form_submit_button("保存修改", type="primary"):
@@ -108,8 +114,8 @@ with create_tab:
         name = st.text_input("姓名", key=f"new-user-{gen}-name")
         org_id = st.selectbox("所属单位", list(org_names), format_func=org_names.get, index=None,
                               placeholder="请选择所属单位", key=f"new-user-{gen}-org")
-        roles = st.multiselect("角色", list(Role), format_func=role_label, select_all=False,
-                               placeholder="请选择角色", key=f"new-user-{gen}-roles")
+        roles = ui.choose_many("角色", list(Role), format_func=role_label,
+                               key=f"new-user-{gen}-roles")
         if st.form_submit_button("创建用户", type="primary"):
             if org_id is None:
                 st.error("请选择“所属单位”")
@@ -124,7 +130,7 @@ with import_tab:
             "任一行有错误则整批不导入，并列出每个错误的行号。导入的用户初始密码为 123456。")
     st.download_button("下载导入模板", data=user_import.template(), file_name="用户导入模板.xlsx",
                        mime=XLSX_MIME)
-    upload = st.file_uploader("上传填好的模板", type=["xlsx"])
+    upload = ui.upload("上传填好的模板", types=["xlsx"], key="import-file", multiple=False)
     if upload is not None and st.button("开始导入", type="primary"):
         try:
             with st.spinner("正在校验并导入…"), db.session_scope() as session:

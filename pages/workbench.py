@@ -24,7 +24,7 @@ pending = [t for t in todos if t.kind == "待我审核"]
 drafts = [t for t in todos if t.kind == "草稿"]
 tasks = [t for t in todos if t.kind == "推进任务"]
 # One compact line of counts: it stays one line on a phone, unlike five metric cards.
-counts = (("red", "退回修改", len(returned)), ("orange", "待我审核", len(pending)),
+counts = (("red", "退回修改", len(returned)), ("orange", "待审核", len(pending)),
           ("blue", "推进任务", len(tasks)), ("gray", "草稿", len(drafts)),
           ("violet", "未读消息", unread))
 st.markdown(" ".join(f":{color}-badge[{label} **{n}**]" for color, label, n in counts))
@@ -34,7 +34,7 @@ todo_tab, submitted_tab, message_tab, password_tab = st.tabs(
 
 with todo_tab:
     if not todos:
-        st.success("暂无待办事项")
+        st.success("暂无待办事项。新的上报、退回和推进任务会出现在这里；已办的事项可在各模块的清单中查看。")
     for item in todos[:30]:
         with st.container(border=True):
             left, right = st.columns([6, 1])
@@ -49,7 +49,7 @@ with todo_tab:
     rows = [{"类别": t.kind, "模块": t.module_label, "名称": t.title, "状态": t.status,
              "单位": t.org_name, "驳回原因": t.reason,
              "更新时间": accounts.local_time(t.updated_at)} for t in todos]
-    ui.table(rows)
+    ui.table(rows, empty=None)  # the line above already says there is nothing to do
     ui.excel_button(rows, filename="业务工作台待办.xlsx", key="todo-xlsx")
 
 with submitted_tab:

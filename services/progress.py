@@ -188,8 +188,9 @@ def tasks(session: Session, *, actor: CurrentUser) -> list[dict]:
         current = next((r for r in history if r.status in OPEN_STATES), None)
         out.append({"task_id": task.id, "pilot_id": pilot.id, "试点名称": pilot.name,
                     "文号": pilot.doc_number, "主管市级部门": dept,
-                    "现行推进状态": confirmed[-1].progress_status if confirmed else "未填报",
-                    "在办版本": f"第{current.revision_no}版（{current.status}）" if current else "",
+                    "已确认推进状态": confirmed[-1].progress_status if confirmed else "未填报",
+                    "正在办理": f"第{current.revision_no}次填报（{current.status}）"
+                    if current else "",
                     "open_revision_id": current.id if current else None,
                     "confirmed_revision_id": confirmed[-1].id if confirmed else None,
                     "推送时间": task.created_at})
@@ -356,8 +357,8 @@ def _notify_confirmed(session: Session, rev: ProgressRevision, actor: CurrentUse
     room = limits.max_length(Notification, "title") - len(frame.format(""))
     title = frame.format(limits.shorten(rev.title, room))
     notifications.send(session, user_ids=[u for u in recipients if u != actor.id], title=title,
-                       body=f"第{rev.revision_no}版推进情况已由{actor.org_name}确认，"
-                            "现为现行版本，驾驶舱按此统计。",
+                       body=f"第{rev.revision_no}次填报的推进情况已由{actor.org_name}审核确认，"
+                            "驾驶舱按此统计。",
                        record_type=PROGRESS_FLOW.module, record_id=rev.id)
 
 
@@ -429,7 +430,7 @@ def revision_list(session: Session, *, actor: CurrentUser, task_id: int) -> list
     revs = session.execute(select(ProgressRevision).where(ProgressRevision.task_id == task_id,
                                                           _readable(actor))
                            .order_by(ProgressRevision.revision_no.desc())).scalars().all()
-    return [{"id": r.id, "版本": f"第{r.revision_no}版", "状态": r.status,
+    return [{"id": r.id, "填报": f"第{r.revision_no}次", "状态": r.status,
              "推进状态": r.progress_status, "验收时间": r.acceptance_date,
              "确认时间": r.confirmed_at, "更新时间": r.updated_at}
             for r in revs if r.status != CANCELLED or r.org_id == actor.org_id]

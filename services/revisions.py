@@ -105,6 +105,6 @@ class Revisioned:
         for name in fields:
             old = text_of(getattr(base, name)) if base is not None else ""
             new = text_of(getattr(rev, name))
-            rows.append({"字段": self.flow.field_label(name) or name, "现行版本": old,
+            rows.append({"字段": self.flow.field_label(name) or name, "已确认": old,
                          "本次填报": new, "changed": old != new})
         return rows

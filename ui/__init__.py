@@ -5,12 +5,14 @@ from ui.menu import (
 )
 from ui.review_panel import comparison, review_panel
 from ui.widgets import (
-    attachments, excel_button, flash, history, literal, perform, pick, reject_reason, table,
+    attachments, choose_many, confirm_action, date_field, excel_button, flash, history, literal,
+    perform, pick, record_card, reject_reason, required_note, table, upload,
 )
 
 __all__ = [
     "APP_TITLE", "all_pages", "attachments", "authenticate", "bootstrap", "change_password_form",
-    "comparison", "excel_button", "flash", "history", "literal", "may_open", "navigation",
-    "open_record", "perform", "pick", "reject_reason", "require_user", "review_panel", "sidebar",
-    "table",
+    "choose_many", "comparison", "confirm_action", "date_field", "excel_button", "flash",
+    "history", "literal", "may_open", "navigation", "open_record", "perform", "pick",
+    "record_card", "reject_reason", "require_user", "required_note", "review_panel", "sidebar",
+    "table", "upload",
 ]

@@ -13,6 +13,7 @@ from ui.widgets import literal
 
 ROOT = config.ROOT
 APP_TITLE = "区县改革报表填报系统"
+PASSWORD_RULES = "新密码至少8位，须同时包含字母和数字，不能包含手机号，不能是初始密码或常见的弱密码。"
 COOKIE_WRITES = 3  # runs after a password login that carry the cookie-writing script
 
 @st.cache_resource(show_spinner="正在准备数据库…")
@@ -111,11 +112,11 @@ def _password_form(user: CurrentUser, *, forced: bool) -> bool:
     """The change-password form (forced at first login, voluntary on the workbench)."""
     if forced:
         st.warning("您正在使用初始密码，请先修改密码后再使用系统。")
-    with st.form("change_password", clear_on_submit=True):
+    # What was typed stays after a refusal: the user corrects one field, not all three.
+    with st.form("change_password"):
         old = st.text_input("原密码", type="password")
-        new = st.text_input("新密码", type="password",
-                            help="至少8位，须同时包含字母和数字，不能包含手机号，不能是初始密码或"
-                                 "Passw0rd、Abc12345 这类常见密码")
+        new = st.text_input("新密码", type="password")
+        st.caption(PASSWORD_RULES)
         confirm = st.text_input("确认新密码", type="password")
         submitted = st.form_submit_button("确认修改", type="primary")
     if not submitted:

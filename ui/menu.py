@@ -6,6 +6,7 @@ from models import ROLE_LABELS, Role
 from services import db, notifications, registry
 from services.identity import CurrentUser
 from services.review import Flow, PageSpec
+from ui import style
 from ui.widgets import literal
 
 WORKBENCH = PageSpec("pages/workbench.py", "业务工作台", "all", "工作台")
@@ -55,6 +56,8 @@ def navigation(user: CurrentUser):
 
 
 def sidebar(user: CurrentUser) -> None:
+    """Who is logged in, unread messages and 退出登录; also the app's stylesheet (ui/style.py)."""
+    style.apply()
     with db.session_scope() as session:
         unread = notifications.unread_count(session, actor=user)
     with st.sidebar:

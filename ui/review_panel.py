@@ -1,42 +1,37 @@
-"""One review panel for every module: the comparison with the version in force, a button for
-each step the engine allows this user now, the reason box when a step needs one, 审核记录."""
+"""One review panel for every module: what a 填报 changes against the one already confirmed, a
+button for each step the engine allows this user now, the reason box when a step needs one,
+审核记录."""
 from typing import Any, Callable
 
-import pandas as pd
 import streamlit as st
 
 from services import db, records
 from services.identity import CurrentUser
 from services.review import OWNER_ACTIONS, Action, Flow
-from ui.widgets import history, perform
-
-CHANGE_COLOURS = {"新增": "#D4EDDA", "删除": "#F8D7DA", "修改": "#FFF3CD"}
-
-
-def _colour(value: str) -> str:
-    return f"background-color: {CHANGE_COLOURS[value]}" if value in CHANGE_COLOURS else ""
+from ui.widgets import history, perform, record_card
 
 
 def comparison(diff: dict) -> None:
-    """What a revision changes against the version in force.
+    """What a 填报 changes against the confirmed one, as labelled cards with every value in
+    full (nothing cut at a column's edge, the same on a phone).
 
-    `diff`: {"title": str, "fields": [{"字段", "现行版本", "本次填报", "changed"}],
+    `diff`: {"title": str, "fields": [{"字段", "已确认", "本次填报", "changed"}],
     "tables": [(title, rows with a “变化” column of 新增/删除/修改)], "unchanged": bool}.
-    User text sits in table cells, never in Markdown.
+    User text is shown literally.
     """
     st.subheader(diff["title"])
-    if diff.get("fields"):
-        frame = pd.DataFrame(diff["fields"])
-        st.dataframe(frame.drop(columns=["changed"]).style.apply(
-            lambda row: [_colour("修改") if frame.loc[row.name, "changed"] else ""
-                         for _ in row], axis=1), hide_index=True, width="stretch")
+    for field in diff.get("fields", []):
+        if field["changed"]:
+            record_card([("已确认", field["已确认"]), ("本次填报", field["本次填报"])],
+                        title=f"{field['字段']}（修改）")
     for title, rows in diff.get("tables", []):
         if rows:
-            st.caption(title)
-            st.dataframe(pd.DataFrame(rows).style.map(_colour, subset=["变化"]),
-                         hide_index=True, width="stretch")
+            st.markdown(f"**{title}**")
+            for row in rows:
+                record_card([(k, v) for k, v in row.items() if k != "变化"],
+                            title=f"{row['变化']}")
     if diff.get("unchanged"):
-        st.caption("与现行版本相比没有变化")
+        st.caption("与已审核确认的推进情况相比没有变化")
 
 
 def review_panel(flow: Flow, record: Any, user: CurrentUser, *,
@@ -45,7 +40,7 @@ def review_panel(flow: Flow, record: Any, user: CurrentUser, *,
                  version: int | None = None,
                  before_action: Callable[[], None] | None = None) -> None:
     """The buttons come from `flow.available_actions` (owner steps such as 保存 are the entry
-    page's); a step may be handled by the page (e.g. 确认分发 with corrections) via `handlers`,
+    page's); a step may be handled by the page (e.g. 确认并分发 with corrections) via `handlers`,
     otherwise `services.records.act` takes it. `version` is the one the page's form was opened
     at (default: the record's), so a stale page gets the conflict message. Pages hold no rule:
     what is shown is what the engine allows, and the service checks again."""

@@ -1,15 +1,17 @@
-"""Small widgets shared by pages: tables, Excel buttons, attachments, history, actions."""
+"""Small widgets shared by pages: tables, Excel buttons, attachments, history, actions, and the
+form fields every module uses (uploads, dates, multiple choice, required marks, confirmations)."""
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
 
-from services import db, files
+from services import db, files, settings
 from services import history as audit_history
 from services.clock import local_time
 from services.errors import DomainError
 from services.exports import XLSX_MIME, to_xlsx
+from ui import style
 
 def history(record_type: str, record_id: int) -> None:
     """审核记录 of a record, oldest first, with changed fields old→new."""
@@ -42,7 +44,7 @@ def attachments(items, *, key: str) -> None:
     if not items:
         st.caption("（无附件）")
     for att in items:
-        st.download_button(f"⬇ {literal(att.purpose)}：{literal(att.original_name)}",
+        st.download_button(f"下载 {literal(att.purpose)}：{literal(att.original_name)}",
                            data=lambda att=att: files.content(att),
                            file_name=att.original_name, mime=files.mime_of(att),
                            key=f"{key}-att-{att.id}")
@@ -93,9 +95,13 @@ def _cell(value):
     return local_time(value) if isinstance(value, datetime) else value
 
 
-def table(rows: list[dict], *, hide: tuple[str, ...] = ("id",)) -> None:
+def table(rows: list[dict], *, hide: tuple[str, ...] = ("id",), empty: str | None = "暂无数据"
+          ) -> None:
+    """Rows as a table. With no rows, `empty` says why and what to do next (None: nothing,
+    for a place that already says so above)."""
     if not rows:
-        st.info("暂无数据")
+        if empty:
+            st.info(empty)
         return
     frame = pd.DataFrame([{k: _cell(v) for k, v in row.items()} for row in rows])
     st.dataframe(frame.drop(columns=[c for c in hide if c in frame.columns]),
@@ -123,3 +129,91 @@ def flash() -> None:
     if msg := st.session_state.pop("flash", None):
         st.success(literal(msg))
         st.toast(literal(msg))
+
+
+# --- form fields ---------------------------------------------------------------------------------
+
+MB = 1024 * 1024
+
+
+def upload_limit_mb() -> int:
+    """The admin's upload limit (系统设置) in whole MB, as the upload boxes state it."""
+    with db.session_scope() as session:
+        return max(1, settings.upload_limit_bytes(session) // MB)
+
+
+def upload(label: str, *, types: list[str], key: str, multiple: bool = True,
+           help: str | None = None):
+    """A file box stating, in Chinese, the real size limit of 系统设置 and the formats it takes
+    (the service checks both again)."""
+    limit = upload_limit_mb()
+    style.upload_note(key, f"单个文件不超过{limit}MB · 格式：{'、'.join(t.upper() for t in types)}")
+    return st.file_uploader(label, type=types, accept_multiple_files=multiple, key=key,
+                            help=help, max_upload_size=limit)
+
+
+def date_field(label: str, *, value: date | None, key: str, help: str | None = None,
+               min_value: date | None = None, max_value: date | None = None):
+    """A date typed year, month, day (the empty segments read 年、月、日, see ui/style.py)."""
+    return st.date_input(label, value=value, key=key, help=help, min_value=min_value,
+                         max_value=max_value, format="YYYY-MM-DD")
+
+
+def choose_many(label: str, options: list, *, key: str, default=None, format_func=str,
+                help: str | None = None, placeholder: str = "请选择（可多选）"):
+    """A deliberate multiple choice: no “select all” row, so every item is picked on purpose
+    (涉及区县 不多选、不漏选; 角色 where one click must not grant 系统管理员)."""
+    return st.multiselect(label, options, default=default, format_func=format_func, key=key,
+                          help=help, placeholder=placeholder, select_all=False)
+
+
+REQUIRED_MARK = "＊"
+
+
+def required_note(*keys: str, note: bool = True) -> None:
+    """Mark the widgets with these keys as required (a red ＊ after the label) and, with
+    `note`, say what the mark means. The labels themselves stay as the manual names them."""
+    style.required_marks(keys)
+    if note:
+        st.caption(f"标{REQUIRED_MARK}的为必填项，上报前须填写完整。")
+
+
+# --- record cards ----------------------------------------------------------------------------------
+
+def record_card(fields: list[tuple[str, object]], *, title: str | None = None,
+                key: str | None = None) -> None:
+    """A record's fields one under another, label above value, long text wrapped and shown
+    exactly as typed; the same at 1280 px and on a phone."""
+    with st.container(border=True, key=key):
+        if title is not None:
+            st.markdown(f"**{literal(title)}**")
+        for label, value in fields:
+            text = "" if value is None else str(_cell(value))
+            st.markdown(f"**{literal(label)}**  \n{literal(text) or '—'}")
+
+
+# --- destructive actions ------------------------------------------------------------------------
+
+def confirm_action(label: str, question: str, *, key: str, at=None) -> bool:
+    """A destructive button (作废, 删除, 停用, 撤回) that asks first: the first click shows
+    `question` with 确认{label} / 取消 in the page's flow; True only in the run of the 确认 click.
+    `at` is where the button itself sits (a column), default the page's flow.
+
+    Inline, not a dialog, so every step runs (and is tested) like any other widget. The button
+    is tertiary, so it never looks like 保存并上报 beside it."""
+    asking = f"{key}-asking"
+    if not st.session_state.get(asking):
+        if (at or st).button(label, key=key, type="tertiary"):
+            st.session_state[asking] = True
+            st.rerun()
+        return False
+    with st.container(border=True, key=f"{key}-confirm"):
+        st.warning(literal(question))  # it names user records: shown as typed
+        yes, no = st.columns(2)
+        confirmed = yes.button(f"确认{label}", key=f"{key}-yes", width="stretch")
+        if no.button("取消", key=f"{key}-no", width="stretch"):
+            st.session_state.pop(asking, None)
+            st.rerun()
+    if confirmed:
+        st.session_state.pop(asking, None)
+    return confirmed

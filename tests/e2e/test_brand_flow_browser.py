@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import (
     choose, fill, logout, open_page, settle, sign_in, type_date, upload,
@@ -79,7 +80,7 @@ def test_entry_form_needs_no_horizontal_scrolling_on_a_phone(server_with_passwor
     sign_in(page, server_with_passwords, "13800000201")
     page.get_by_test_id("stExpandSidebarButton").click()
     open_page(page, "改革品牌录入")
-    page.get_by_test_id("stSidebarCollapseButton").locator("button").click()
+    expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")
     page.get_by_text("特殊情形：点名推广文件介绍本单位改革成效不足一个自然段").first.click()
     settle(page)
 

@@ -37,7 +37,7 @@ def test_pilot_goes_from_district_clerk_to_distribution_and_reaches_qianjiang(
     # 万州区审核员 通过
     sign_in(page, url, "13800000102")
     open_page(page, "试点项目审核")
-    page.get_by_test_id("stText").filter(has_text="数字乡村改革试点").first.wait_for()
+    page.get_by_test_id("stMarkdown").filter(has_text="数字乡村改革试点").first.wait_for()
     page.get_by_role("button", name="通过").click()
     settle(page)
     page.get_by_text("已通过，已提交主管市级部门确认").first.wait_for()
@@ -53,7 +53,7 @@ def test_pilot_goes_from_district_clerk_to_distribution_and_reaches_qianjiang(
     settle(page)
     page.get_by_role("button", name="确认分发").click()
     settle(page)
-    page.get_by_text("已确认分发，推进任务已推送到涉及区县").first.wait_for()
+    page.get_by_text("已确认并分发，推进任务已推送到涉及区县").first.wait_for()
     logout(page)
 
     # 黔江区录入员 sees the pushed task on 业务工作台
@@ -140,7 +140,7 @@ def test_a_granted_join_request_is_not_undone_by_a_stale_confirm_form(
     clerk.get_by_test_id("stMultiSelect").filter(has_text="黔江区").first.wait_for()
     clerk.get_by_role("button", name="确认分发").click()
     settle(clerk)
-    clerk.get_by_text("已确认分发，推进任务已推送到涉及区县").first.wait_for()
+    clerk.get_by_text("已确认并分发，推进任务已推送到涉及区县").first.wait_for()
     with db.session_scope() as s:
         assert s.get(Pilot, p.id).status == "已分发"
         assert len(pilots.district_ids(s, p.id)) == 2
@@ -172,6 +172,8 @@ def test_clerk_removes_a_wrongly_uploaded_file_from_a_draft(server_with_password
     choose(page, "选择试点查看或修改", "科技成果转化改革试点（科发〔2024〕8号，草稿）")
     page.get_by_test_id("stHorizontalBlock").filter(has_text="错传的文件.pdf").last \
         .get_by_role("button", name="删除").click()
+    settle(page)
+    page.get_by_role("button", name="确认删除").click()  # a file is removed only when confirmed
     settle(page)
 
     page.get_by_text("已删除“错传的文件.pdf”").first.wait_for()

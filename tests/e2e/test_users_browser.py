@@ -28,6 +28,8 @@ def test_actions_one_after_another_on_the_chosen_user_all_take_effect(server_wit
 
     page.get_by_role("button", name="停用", exact=True).click()
     settle(page)
+    page.get_by_role("button", name="确认停用", exact=True).click()  # 停用 asks first
+    settle(page)
     page.get_by_text("已停用该账号").first.wait_for()
     page.get_by_role("button", name="启用", exact=True).click()  # the line now says 停用
     settle(page)

@@ -127,8 +127,13 @@ def test_clerk_removes_a_wrongly_uploaded_file_from_a_draft(app_db):
     at.selectbox(key="mine-pick").select(p.id).run()
 
     at.button(key=f"p{p.id}-rm-{wrong.id}").click().run()
+    asked = [w.value for w in at.warning]
+    with db.session_scope() as s:
+        kept = len(pilots.evidence(s, actor=clerk, pilot_id=p.id))
+    at.button(key=f"p{p.id}-rm-{wrong.id}-yes").click().run()
 
     assert not at.exception
+    assert kept == 2 and any(literal("删除文件“错传.pdf”？") in w for w in asked)  # asked first
     assert any(literal("已删除“错传.pdf”") in m.value for m in at.success)
     with db.session_scope() as s:
         names = [a.original_name for a in pilots.evidence(s, actor=clerk, pilot_id=p.id)]

@@ -1,5 +1,6 @@
 """试点推进状态更新: rows keep their own text when others are removed or moved."""
 from services import db
+from ui.widgets import literal
 from tests.pages.conftest import logged_in
 from tests.pages.progress_setup import CLERK, draft, stored
 
@@ -111,10 +112,12 @@ def test_reviewer_sees_a_renamed_achievement_as_one_changed_row(app_db):
     at.switch_page("pages/progress_review.py").run()
 
     assert not at.exception, at.exception
-    diff = next(d.value for d in at.dataframe if "原成果名称" in d.value.columns)
-    assert diff[["变化", "序号", "原成果名称", "成果名称"]].values.tolist() == \
-        [["修改", "2", "建立数据共享机制", "建立健全数据回流机制"]]
-    assert "**数据**共享难" in [t.value for t in at.text]
+    shown = [m.value for m in at.markdown]
+    changes = shown[shown.index("**试点成果**"):]  # the comparison's achievement cards
+    assert [m for m in changes if m in ("**新增**", "**删除**", "**修改**")] == ["**修改**"]
+    assert f"**原成果名称**  \n{literal('建立数据共享机制')}" in changes
+    assert f"**成果名称**  \n{literal('建立健全数据回流机制')}" in changes
+    assert f"**存在问题**  \n{literal('**数据**共享难')}" in shown  # as typed, not bold
 
 
 def test_a_pushed_task_opened_from_the_workbench_shows_the_form_at_once(app_db):
@@ -129,20 +132,20 @@ def test_a_pushed_task_opened_from_the_workbench_shows_the_form_at_once(app_db):
     assert not at.exception, at.exception
     labels = [b.label for b in at.button]
     assert "保存并上报" in labels and "开始填报推进情况" not in labels
-    assert [h.value for h in at.subheader] == ["第1版（草稿）"]
+    assert [h.value for h in at.subheader] == ["第1次填报（草稿）"]
 
 
 def test_the_task_picker_tells_the_submitted_version_after_submit(app_db):
     with db.session_scope() as s:
         rev = draft(s)
     at = open_draft(rev)
-    assert at.selectbox(key="task-pick").format_func(rev.task_id).endswith("（第1版（草稿））")
+    assert at.selectbox(key="task-pick").format_func(rev.task_id).endswith("（第1次填报（草稿））")
 
     next(b for b in at.button if b.label == "保存并上报").click().run()
 
     assert not at.exception, at.exception
     assert at.selectbox(key="task-pick").format_func(rev.task_id) == \
-        "数字乡村改革试点（第1版（待区县审核））"
+        "数字乡村改革试点（第1次填报（待区县审核））"
 
 
 def test_a_first_submission_is_reviewed_in_one_full_width_panel(app_db):
@@ -157,6 +160,6 @@ def test_a_first_submission_is_reviewed_in_one_full_width_panel(app_db):
     at.switch_page("pages/progress_review.py").run()
 
     assert not at.exception, at.exception
-    assert [h.value for h in at.subheader] == ["本次填报（首次填报，无现行版本）"]
+    assert [h.value for h in at.subheader] == ["本次填报（首次填报）"]
     assert not any("首次填报" in m.value for m in at.markdown)  # no second, empty comparison
     assert not any(len(c.subheader) for c in at.columns)  # not squeezed into a column

@@ -80,6 +80,7 @@ def test_the_chosen_user_stays_chosen_after_an_action_changes_its_line(app_db):
     at, clerk = users_page_with("13800000101")
 
     by_label(at.button, "停用").click().run()
+    by_label(at.button, "确认停用").click().run()
 
     assert stored_user("13800000101").disabled
     assert by_label(at.selectbox, "选择用户").value == clerk.id  # its text now says 停用
@@ -129,6 +130,7 @@ def test_only_the_actions_that_apply_to_the_chosen_account_are_offered(app_db):
     assert offered == {"停用", "重置密码"}
 
     by_label(at.button, "停用").click().run()
+    by_label(at.button, "确认停用").click().run()
 
     assert any(s.value == "已停用该账号" for s in at.success)
     offered = {b.label for b in at.button} & {"停用", "启用", "重置密码", "解锁"}

@@ -277,9 +277,9 @@ def test_revision_list_shows_every_version_newest_first(session, w, rev):
 
     versions = progress.revision_list(session, actor=w.clerk, task_id=first.task_id)
 
-    assert [(v["版本"], v["状态"]) for v in versions] == [("第2版", "草稿"), ("第1版", "已确认")]
-    assert [v["版本"] for v in progress.revision_list(session, actor=w.office,
-                                                      task_id=first.task_id)] == ["第1版"]
+    assert [(v["填报"], v["状态"]) for v in versions] == [("第2次", "草稿"), ("第1次", "已确认")]
+    assert [v["填报"] for v in progress.revision_list(session, actor=w.office,
+                                                      task_id=first.task_id)] == ["第1次"]
 
 
 # --- achievement identity in the reviewer's comparison ----------------------------------------
