@@ -254,3 +254,18 @@ def test_admin_adds_a_category_on_its_page(app_db):
 
     with db.session_scope() as s:
         assert "国家层面推广" in [c.name for c in brand.categories(s)]
+
+
+def test_ticking_secret_on_a_draft_with_files_says_they_are_deleted_from_the_system(app_db):
+    with db.session_scope() as s:
+        entry = brand.create(s, actor=user("13800000101"), data=brand.BrandInput(
+            item="建立基层治理机制", category_id=brand.categories(s)[1].id),
+            uploads=[records.Upload(brand.EVIDENCE, "会议通知.pdf", PDF)])
+    at = _entry_page()
+    at.selectbox(key="mine-pick").set_value(entry.id).run()
+
+    next(c for c in at.checkbox if str(c.key).startswith(f"edit{entry.id}v")
+         and str(c.key).endswith("-secret")).check().run()
+
+    assert not at.exception
+    assert any("已上传的材料将从系统中删除，不留副本" in w.value for w in at.warning)
