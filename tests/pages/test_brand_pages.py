@@ -269,3 +269,38 @@ def test_ticking_secret_on_a_draft_with_files_says_they_are_deleted_from_the_sys
 
     assert not at.exception
     assert any("已上传的材料将从系统中删除，不留副本" in w.value for w in at.warning)
+
+
+def _office_download_tab(*entries):
+    for status in entries:
+        make_entry(status)
+    at = logged_in("13700000103").run()
+    return at.switch_page("pages/brand_list.py").run()
+
+
+def test_batch_download_takes_the_filters_chosen_on_the_list_tab(app_db):
+    at = _office_download_tab("待市委改革办审核")
+    with db.session_scope() as s:
+        qianjiang = next(o.id for o in brand.districts(s) if o.name == "黔江区")
+
+    at.selectbox(key="list-district").set_value(qianjiang).run()
+
+    assert not at.exception
+    assert any("筛选条件：区县：黔江区" in t.value for t in at.text)
+    assert any("没有符合筛选条件" in i.value for i in at.info)
+    assert not [b for b in at.button if b.key == "zip-build"]
+
+
+def test_batch_download_says_done_and_a_second_build_leaves_one_archive(app_db, tmp_path,
+                                                                       monkeypatch):
+    monkeypatch.setenv("REFORM_DATA_DIR", str(tmp_path / "data"))
+    at = _office_download_tab("待市委改革办审核")
+
+    at.button(key="zip-build").click().run()
+    at.button(key="zip-build").click().run()
+
+    assert not at.exception
+    assert [p.proto.text for p in at.get("progress")] == ["完成"]
+    assert len(list((tmp_path / "data" / "tmp").glob("brand-*.zip"))) == 1
+    assert [b.proto.label for b in at.get("download_button")
+            if b.proto.deferred_file_id] == ["下载ZIP"]
