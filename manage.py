@@ -106,7 +106,7 @@ def run(args) -> None:
     from services import brand_zip
     brand_zip.remove_stale()  # 批量下载 archives a stopped server left behind
     port = str(args.port or os.environ.get("PORT") or 8501)
-    _replace_process([sys.executable, "-m", "streamlit", "run", str(ROOT / "Home.py"),
+    _replace_process([sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"),
                       "--server.port", port, "--server.headless", "true",
                       "--browser.gatherUsageStats", "false",
                       "--server.fileWatcherType", "none"])

@@ -9,6 +9,7 @@ from services import brand, brand_zip, db
 from services.brand import Filters
 from services.errors import DomainError
 from services.exports import XLSX_MIME
+from ui import downloads
 
 PAGE = "pages/brand_list.py"
 user = ui.require_user(page=PAGE)
@@ -50,15 +51,6 @@ def describe(chosen: Filters) -> str:
 
 def _mb(size: int) -> str:
     return f"{size / 1048576:.1f} MB"
-
-
-def _deliver(result, chosen: Filters) -> bytes:
-    """A part's bytes: the built archive (deleted as it is handed over), or, downloaded once
-    already, the same part built again."""
-    if not result.path.exists():
-        with db.session_scope() as s:
-            result = brand_zip.build(s, actor=user, filters=chosen, part=result.part)
-    return brand_zip.take(result.path)
 
 
 with tabs[0]:
@@ -148,9 +140,8 @@ if user.is_reform_office:
             st.success(f"已打包 {sum(r.items for r in results)} 项改革品牌、"
                        f"{sum(r.files for r in results)} 个文件" +
                        (f"，共 {len(results)} 个压缩包" if len(results) > 1 else ""))
+            st.caption("每个下载链接只能使用一次；下载后文件即从服务器删除，如需再次下载请重新生成。")
             for r in results:
-                st.download_button(
-                    f"下载{r.part.label}（约 {_mb(r.part.size)}）" if len(results) > 1 else "下载ZIP",
-                    data=lambda r=r: _deliver(r, chosen), file_name=r.filename,
-                    mime="application/zip", key=f"zip-download-{r.part.number}-of-{r.part.of}",
-                    on_click="ignore")
+                st.link_button(f"下载{r.part.label}（约 {_mb(r.part.size)}）" if len(results) > 1
+                               else f"下载ZIP（约 {_mb(r.part.size)}）",
+                               url=downloads.url(built[1].tickets[r.path]))

@@ -5,15 +5,18 @@ original names, plus `清单.xlsx` listing exactly the folders of that archive. 
 chosen, the selection is what has reached 市委改革办 (待市委改革办审核 and 已通过).
 
 A large selection is split into parts of whole districts (a district larger than a part is split
-by item), each at most `PART_LIMIT` of stored files: a part is served from the server's memory
-while it downloads, so the part size bounds that memory. Each part is written to a temporary file
-on disk, file by file in chunks; the file is deleted once downloaded, when the session that built
-it ends, or an hour later (stale ones also when the server starts). Names are made safe for
+by item), each at most `PART_LIMIT` of stored files, so that one download stays of a size an
+office connection and disk handle. Each part is written to a temporary file on disk, file by
+file in chunks, and streamed from there (ui/downloads.py) against a one-time ticket: the server
+never holds an archive in memory. The file is deleted once downloaded, when the session that
+built it ends, or an hour later (stale ones also when the server starts). Names are made safe for
 Windows (Explorer shows the UTF-8 names zipfile flags).
 """
 import os
 import re
+import secrets
 import shutil
+import threading
 import tempfile
 import time
 import unicodedata
@@ -206,20 +209,46 @@ def remove_stale(max_age: float = STALE_SECONDS) -> int:
     return removed
 
 
-def take(path: Path | str) -> bytes:
-    """The built archive's bytes for the download; the file is deleted as it is handed over."""
-    path = Path(path)
-    data = path.read_bytes()
-    path.unlink(missing_ok=True)
-    return data
+_TICKETS: dict[str, tuple[str, str, float]] = {}  # ticket → (archive, file name, expiry)
+_TICKETS_LOCK = threading.Lock()
+
+
+def ticket(result: "ZipResult") -> str:
+    """A one-time, unguessable ticket for downloading `result` (valid until it goes stale)."""
+    token = secrets.token_urlsafe(32)
+    with _TICKETS_LOCK:
+        _TICKETS[token] = (str(result.path), result.filename, time.time() + STALE_SECONDS)
+    return token
+
+
+def claim(token: str) -> tuple[str, str] | None:
+    """The archive and file name a ticket stands for, once; None when used, revoked or stale."""
+    with _TICKETS_LOCK:
+        found = _TICKETS.pop(token, None)
+    if found is None or found[2] < time.time() or not os.path.exists(found[0]):
+        return None
+    return found[0], found[1]
+
+
+def remove(path: str) -> None:
+    """Delete a built archive (after its download) and revoke tickets for it."""
+    with _TICKETS_LOCK:
+        for token in [t for t, found in _TICKETS.items() if found[0] == path]:
+            del _TICKETS[token]
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 class Built:
-    """The archives one session built. They are deleted when it builds again or discards them,
-    and when the holder is garbage-collected, i.e. when the session ends."""
+    """The archives one session built, each with its download ticket. They are deleted when the
+    session builds again or discards them, and when the holder is garbage-collected, i.e. when
+    the session ends."""
 
     def __init__(self, results: list[ZipResult]):
         self.results = results
+        self.tickets = {r.path: ticket(r) for r in results}
         self._finalizer = weakref.finalize(self, _remove_all, [str(r.path) for r in results])
 
     def discard(self) -> None:
@@ -228,10 +257,7 @@ class Built:
 
 def _remove_all(paths: list[str]) -> None:
     for path in paths:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
+        remove(path)
 
 
 def _copy_blob(archive: zipfile.ZipFile, att: Attachment, arcname: str) -> None:
@@ -249,7 +275,7 @@ def _copy_blob(archive: zipfile.ZipFile, att: Attachment, arcname: str) -> None:
 def build(session: Session, *, actor: CurrentUser, filters: brand.Filters,
           progress: Progress | None = None, part: Part | None = None) -> ZipResult:
     """批量下载 for 市委改革办: the ZIP of the entries matching `filters` (of `part` only, when
-    given: see `plan`), on disk. The caller hands it over with `take`, which deletes it."""
+    given: see `plan`), on disk; served once against a `ticket`, then deleted."""
     selected = _selected(session, actor, filters)
     if part is not None:
         wanted = set(part.entry_ids)

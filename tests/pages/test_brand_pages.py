@@ -302,5 +302,5 @@ def test_batch_download_says_done_and_a_second_build_leaves_one_archive(app_db, 
     assert not at.exception
     assert [p.proto.text for p in at.get("progress")] == ["完成"]
     assert len(list((tmp_path / "data" / "tmp").glob("brand-*.zip"))) == 1
-    assert [b.proto.label for b in at.get("download_button")
-            if b.proto.deferred_file_id] == ["下载ZIP"]
+    [link] = [b.proto for b in at.get("link_button") if b.proto.label.startswith("下载ZIP")]
+    assert link.url.startswith("/api/download/")

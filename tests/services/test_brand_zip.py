@@ -258,13 +258,19 @@ def test_districts_that_fit_together_share_one_part(session, w, stock):
         ("万州区、黔江区", 4, "改革品牌佐证材料.zip")]
 
 
-def test_a_downloaded_archive_is_deleted_as_it_is_handed_over(session, w, stock):
-    result = brand_zip.build(session, actor=w.office, filters=Filters())
-    expected = result.path.read_bytes()
+def test_a_download_ticket_is_good_once_and_removing_the_archive_revokes_it(session, w, stock):
+    built = brand_zip.build_all(session, actor=w.office, filters=Filters())
+    [result] = built.results
+    ticket = built.tickets[result.path]
 
-    data = brand_zip.take(result.path)
+    first = brand_zip.claim(ticket)
+    second = brand_zip.claim(ticket)
+    again = brand_zip.ticket(result)
+    brand_zip.remove(str(result.path))
 
-    assert data == expected and not result.path.exists()
+    assert first == (str(result.path), "改革品牌佐证材料.zip") and second is None
+    assert not result.path.exists() and brand_zip.claim(again) is None
+    assert brand_zip.claim("guessed") is None
 
 
 def test_archives_of_a_session_are_deleted_when_it_ends_or_discards_them(session, w, stock):
