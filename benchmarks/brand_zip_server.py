@@ -118,9 +118,10 @@ def _drive(url: str, pid: int, built: Path) -> int:
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(accept_downloads=True, viewport={"width": 1280, "height": 900})
+        width = int(os.environ.get("BRAND_ZIP_WIDTH", "1280"))
+        page = browser.new_page(accept_downloads=True, viewport={"width": width, "height": 900})
         login(page, url, OFFICE, PASSWORD)
-        page.get_by_role("link", name="改革品牌清单").click()
+        page.goto(f"{url}/brand_list")
         settle(page)
         page.get_by_role("tab", name="批量下载").click()
         settle(page)
