@@ -192,11 +192,19 @@ def _tracked_files() -> list:
 # The machines the offline bundle is for: pip platform tags, and the environment markers of
 # that machine (pip evaluates a dependency's markers, e.g. `colorama; platform_system ==
 # "Windows"`, for the machine it runs on, so the bundle walks them itself for the target).
+def _manylinux(arch: str) -> list[str]:
+    """glibc 2.28 (麒麟 V10, 统信 UOS 20) and every older manylinux tag a wheel may carry."""
+    legacy = ["manylinux2014", "manylinux2010", "manylinux1"] if arch == "x86_64" \
+        else ["manylinux2014"]
+    return [f"manylinux_2_{minor}_{arch}" for minor in range(28, 16, -1)] + \
+        [f"{tag}_{arch}" for tag in legacy]
+
+
 TARGETS = {
-    "linux-x86_64": (["manylinux_2_28_x86_64"], {
+    "linux-x86_64": (_manylinux("x86_64"), {
         "sys_platform": "linux", "platform_system": "Linux", "os_name": "posix",
         "platform_machine": "x86_64"}),
-    "linux-aarch64": (["manylinux_2_28_aarch64"], {  # 鲲鹏 / 飞腾 with 麒麟, 统信 UOS
+    "linux-aarch64": (_manylinux("aarch64"), {  # 鲲鹏 / 飞腾 with 麒麟, 统信 UOS
         "sys_platform": "linux", "platform_system": "Linux", "os_name": "posix",
         "platform_machine": "aarch64"}),
     "windows-amd64": (["win_amd64"], {
