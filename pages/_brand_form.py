@@ -72,7 +72,7 @@ def brand_form(key: str, *, entry: BrandEntry | None, categories: list[BrandCate
     if secret:
         st.info(f"涉密材料请勿上传，请通过电子政务内网邮箱传{literal(contact)}，报送后勾选下方确认。")
         if attached:
-            st.warning("保存后，已上传的材料将从本条记录中移除（涉密材料只能线下报送）。")
+            st.warning("保存后，已上传的材料将从系统中删除，不留副本（涉密材料只能线下报送）。")
         offline = st.checkbox("已通过电子政务内网邮箱线下报送", key=f"{key}-offline",
                               value=e.sent_offline if e else False)
     else:

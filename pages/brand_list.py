@@ -1,7 +1,6 @@
 """改革品牌清单: the entries this user may read, with filters, Excel export and 审核记录;
-驳回率 (a district its own, 市委改革办 every district); 批量下载 for 市委改革办."""
-from pathlib import Path
-
+驳回率 (a district its own, 市委改革办 every district); 批量下载 for 市委改革办, of the 清单 tab's
+selection."""
 import streamlit as st
 
 import ui
@@ -11,6 +10,7 @@ from services.brand import BRAND_FLOW, Filters
 from services.errors import DomainError
 from services.exports import XLSX_MIME
 from services.review import EVERY_UNIT, OWN_UNIT
+from ui import downloads
 
 PAGE = "pages/brand_list.py"
 user = ui.require_user(page=PAGE)
@@ -45,8 +45,22 @@ def filters(key: str) -> Filters:
                    status=status)
 
 
+def describe(chosen: Filters) -> str:
+    """The filters in words, as the 清单 tab shows them."""
+    return "筛选条件：" + "；".join([
+        "区县：" + (districts.get(chosen.district_id) or "全部区县"),
+        "获评类别：" + (categories.get(chosen.category_id) or "全部类别"),
+        "获评日期：" + (f"{chosen.start or '不限'} 至 {chosen.end or '不限'}"
+                   if chosen.start or chosen.end else "不限"),
+        "状态：" + (chosen.status or "全部状态（批量下载只含待市委改革办审核、已通过）")])
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1048576:.1f} MB"
+
+
 with tabs[0]:
-    chosen = filters("list")
+    chosen = chosen_on_list = filters("list")
     with db.session_scope() as s:
         rows = brand.search(s, actor=user, filters=chosen)
         workbook = brand.export(s, actor=user, filters=chosen)
@@ -101,25 +115,48 @@ with tabs[1]:
 
 if every:
     with tabs[2]:
-        st.caption("按筛选条件打包：每个区县、每项改革品牌一个文件夹，内含其全部材料（原文件名），"
-                   "另附清单.xlsx；涉密事项标注“涉密，线下报送”。")
-        chosen = filters("zip")
-        if st.button("生成批量下载文件", key="zip-build", type="primary"):
+        chosen = chosen_on_list
+        st.caption("按“清单”页签中选定的筛选条件打包（在“清单”页签修改）：每个区县、每项改革品牌一个"
+                   "文件夹，内含其全部材料（原文件名），另附清单.xlsx；涉密事项标注“涉密，线下报送”。"
+                   "状态选“全部状态”时，只含已报送市委改革办的事项（待市委改革办审核、已通过）。")
+        st.text(describe(chosen))
+        built = st.session_state.get("brand_zip")
+        if built is not None and built[0] != chosen:  # the filters changed: those parts are void
+            built[1].discard()
+            built = st.session_state["brand_zip"] = None
+        try:
+            with db.session_scope() as s:
+                parts = brand_zip.plan(s, actor=user, filters=chosen)
+        except DomainError as exc:
+            st.info(ui.literal(exc))
+            parts = []
+        if parts:
+            st.caption(f"共 {sum(len(p.entry_ids) for p in parts)} 项、"
+                       f"{sum(p.files for p in parts)} 个文件，约 {_mb(sum(p.size for p in parts))}"
+                       + (f"，按区县分为 {len(parts)} 个压缩包（每个不超过 "
+                          f"{_mb(brand_zip.PART_LIMIT)}），请逐个下载" if len(parts) > 1 else ""))
+        if parts and st.button("生成批量下载文件", key="zip-build", type="primary"):
+            if built is not None:
+                built[1].discard()
+                st.session_state["brand_zip"] = built = None
             bar = st.progress(0.0, text="正在打包…")
             try:
                 with db.session_scope() as s:
-                    result = brand_zip.build(
-                        s, actor=user, filters=chosen,
-                        progress=lambda done, total: bar.progress(
-                            done / total, text=f"正在打包 {done}/{total}"))
-                st.session_state["brand_zip"] = (str(result.path), result.items, result.files)
+                    made = brand_zip.build_all(s, actor=user, filters=chosen, progress=(
+                        lambda done, total, part: bar.progress(
+                            done / total, text=f"正在打包{part.label} {done}/{total}")))
+                bar.progress(1.0, text="完成")
+                st.session_state["brand_zip"] = built = (chosen, made)
             except DomainError as exc:
                 bar.empty()
                 st.error(ui.literal(exc))
-        if ready := st.session_state.get("brand_zip"):
-            path, items, count = ready
-            if Path(path).exists():
-                st.success(f"已打包 {items} 项改革品牌、{count} 个文件")
-                st.download_button("下载ZIP", data=lambda: Path(path).read_bytes(),
-                                   file_name="改革品牌佐证材料.zip", mime="application/zip",
-                                   key="zip-download", on_click="ignore")
+        if built is not None:
+            results = built[1].results
+            st.success(f"已打包 {sum(r.items for r in results)} 项改革品牌、"
+                       f"{sum(r.files for r in results)} 个文件" +
+                       (f"，共 {len(results)} 个压缩包" if len(results) > 1 else ""))
+            st.caption("每个下载链接只能使用一次；下载后文件即从服务器删除，如需再次下载请重新生成。")
+            for r in results:
+                st.link_button(f"下载{r.part.label}（约 {_mb(r.part.size)}）" if len(results) > 1
+                               else f"下载ZIP（约 {_mb(r.part.size)}）",
+                               url=downloads.url(built[1].tickets[r.path]))

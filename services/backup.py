@@ -333,6 +333,32 @@ def _open(archive: Path) -> tarfile.TarFile:
         raise BackupError(f"无法读取备份文件 {archive}：{exc}") from exc
 
 
+def _check_shape(manifest) -> None:
+    """Every field restore reads is there and of the right kind (a hand-edited or foreign
+    manifest is refused with what is wrong, not with a KeyError)."""
+    if not isinstance(manifest, dict):
+        raise BackupError("备份文件的 manifest.json 格式不正确（应为一个对象），未写入任何数据")
+    if manifest.get("format") != FORMAT:
+        raise BackupError(f"不支持的备份格式：{manifest.get('format')}")
+    members = manifest.get("members")
+    wrong = [field for field, ok in (
+        ("dialect", manifest.get("dialect") in ("sqlite", "postgresql")),
+        ("database", isinstance(manifest.get("database"), str)),
+        ("alembic_revision", isinstance(manifest.get("alembic_revision", ""), str)),
+        ("tables", isinstance(manifest.get("tables"), dict) and all(
+            isinstance(k, str) and type(v) is int and v >= 0
+            for k, v in manifest["tables"].items())),
+        ("members", isinstance(members, dict) and all(
+            isinstance(m, dict) and isinstance(m.get("sha256"), str)
+            and type(m.get("size")) is int and m["size"] >= 0 for m in members.values())),
+        ("pg_dump_major", manifest.get("pg_dump_major") is None
+         or type(manifest.get("pg_dump_major")) is int),
+    ) if not ok]
+    if wrong:
+        raise BackupError(f"备份文件的 manifest.json 格式不正确（字段 {'、'.join(wrong)} 缺失或有误），"
+                          "未写入任何数据")
+
+
 def verify(archive: Path, progress: Progress | None = None) -> dict:
     """Read the whole archive and check every member against the manifest; return it."""
     progress = progress or _no_progress
@@ -369,9 +395,8 @@ def verify(archive: Path, progress: Progress | None = None) -> dict:
         manifest = json.loads(manifest_bytes.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BackupError("备份文件的 manifest.json 已损坏") from exc
-    if manifest.get("format") != FORMAT:
-        raise BackupError(f"不支持的备份格式：{manifest.get('format')}")
-    expected = manifest.get("members", {})
+    _check_shape(manifest)
+    expected = manifest["members"]
     missing = sorted(set(expected) - set(seen))
     extra = sorted(set(seen) - set(expected))
     bad = sorted(n for n in set(expected) & set(seen) if expected[n] != seen[n])
@@ -419,9 +444,46 @@ def _check_empty_target(url: str, dialect: str) -> None:
                               "请新建一个空数据库后重试，未写入任何数据")
 
 
+def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    from services import db
+    script = ScriptDirectory.from_config(db.alembic_config("sqlite://"))
+    return {rev.revision for rev in script.walk_revisions()}
+
+
+def _check_known_revision(manifest: dict) -> None:
+    """An archive from a newer release would restore, and then the site could not start."""
+    revision = manifest.get("alembic_revision") or ""
+    if revision and revision not in _known_revisions():
+        raise BackupError(f"备份来自更新版本的系统（数据库结构版本 {revision}，本系统不认识）："
+                          "请先把系统升级到不低于备份时的版本，再恢复，未写入任何数据")
+
+
+SPACE_MARGIN = 64 << 20  # room the database and the system need beside the restored files
+
+
+def _check_free_space(folder: Path, manifest: dict) -> None:
+    """The archive's members, unpacked, must fit with room to spare before anything is written
+    (a small archive can unpack to gigabytes)."""
+    needed = sum(m["size"] for m in manifest["members"].values())
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    free = shutil.disk_usage(folder).free
+    if needed + SPACE_MARGIN > free:
+        raise BackupError(f"磁盘空间不足：恢复需要约 {_mb(needed + SPACE_MARGIN)}，"
+                          f"{folder} 所在磁盘只剩 {_mb(free)}，请清理磁盘后重试，未写入任何数据")
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1048576:.0f} MB" if size >= 1048576 else f"{size / 1024:.0f} KB"
+
+
 def _extract(tar: tarfile.TarFile, info: tarfile.TarInfo, target: Path, expected: str) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "wb") as sink:
+    # Uploads and the database are readable by the service account only, as when first written.
+    with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as sink:
+        os.chmod(target, 0o600)
         if _stream(tar, info, sink) != expected:
             raise BackupError(f"备份文件在恢复过程中发生变化（{info.name}），未写入任何数据")
 
@@ -441,6 +503,7 @@ def _pg_restore(url: str, dump: Path, manifest: dict) -> None:
 
 
 COPY_BATCH = 1000
+AUDIT_NO_TRUNCATE = "audit_event_no_truncate"  # the trigger of migration 0009
 
 
 def _sqlite_to_pg(url: str, dump: Path, progress: Progress) -> None:
@@ -469,7 +532,11 @@ def _sqlite_to_pg(url: str, dump: Path, progress: Progress) -> None:
                       for t in tables}
             total, done = sum(counts.values()), 0
             # Rows the migrations themselves seed (e.g. 获评类别) come from the archive instead.
+            # The audit trail refuses TRUNCATE; this new, still empty database is the one
+            # exception, and only inside this transaction.
+            dst.execute(text(f"ALTER TABLE audit_event DISABLE TRIGGER {AUDIT_NO_TRUNCATE}"))
             dst.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables)))
+            dst.execute(text(f"ALTER TABLE audit_event ENABLE TRIGGER {AUDIT_NO_TRUNCATE}"))
             for table in tables:
                 rows = src.execute(select(table)).mappings()
                 while batch := rows.fetchmany(COPY_BATCH):
@@ -513,22 +580,28 @@ def restore(archive: Path, *, progress: Progress | None = None, url: str | None 
         raise BackupError(f"备份来自 {manifest['dialect']} 数据库，当前配置的是 {dialect}："
                           "请按备份时的数据库类型配置 DATABASE_URL（SQLite 的备份也可以恢复到 "
                           "PostgreSQL）")
+    _check_known_revision(manifest)
     _check_empty_target(url, dialect)
 
     data = config.data_dir()
     members = manifest["members"]
+    _check_free_space(data, manifest)
     _remove_leftovers(data, ".restore-")
     staging = Path(tempfile.mkdtemp(dir=data, prefix=".restore-"))
     try:
         staged: list[tuple[Path, str]] = []
-        with _open(archive) as tar:
-            for info in tar:
-                if info.name not in members:
-                    continue
-                target = staging / info.name
-                _extract(tar, info, target, members[info.name]["sha256"])
-                staged.append((target, info.name))
-                progress("解压备份", len(staged), len(members))
+        try:
+            with _open(archive) as tar:
+                for info in tar:
+                    if info.name not in members:
+                        continue
+                    target = staging / info.name
+                    _extract(tar, info, target, members[info.name]["sha256"])
+                    staged.append((target, info.name))
+                    progress("解压备份", len(staged), len(members))
+        except OSError as exc:  # e.g. the disk filled up meanwhile
+            raise BackupError(f"解压备份时无法写入 {data}（{exc.strerror or exc}），"
+                              "未写入任何数据") from exc
         dump = staging / manifest["database"]
         if to_pg:
             _check_sqlite_counts(dump, manifest)

@@ -1,8 +1,9 @@
 """Uploads (SPEC §8): content checked against the extension, size-limited, stored by sha256.
 
-A new file is written to a staging area during the action and moved into the content store
+A new file is written to a staging area during the action and linked into the content store
 just before its transaction commits; a refused or failed action deletes what it staged, so it
-leaves no file behind (SPEC §10). Files already in the store are never deleted here.
+leaves no file behind (SPEC §10). Content is deleted from the store only by `discard`, once the
+last attachment that refers to it is gone (涉密 material must not stay on the machine).
 """
 import hashlib
 import os
@@ -14,14 +15,14 @@ from io import BytesIO
 from pathlib import Path
 
 import filetype
-from sqlalchemy import event, select
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import object_session
 from sqlmodel import Session
 
 from models import Attachment
 from services import config, settings
-from services.errors import ValidationError
+from services.errors import CONFLICT_MESSAGE, Conflict, ValidationError
 from services.identity import CurrentUser, require_active
 from services.limits import FILENAME_LIMIT, check_text
 
@@ -37,6 +38,9 @@ MIME = {
 
 
 _STAGED = "staged_uploads"  # session.info key: {sha256: staged file} of the open transaction
+# The audited change naming files whose content left the system (names only, never content).
+PURGED = "已从系统删除的文件"
+_DISCARDED = "discarded_blobs"  # session.info key: sha256 of content the transaction let go
 _DIRECTORY = re.compile(r"[\\/]")
 # Bidirectional controls make `文件\u202efdp.exe` look like `文件exe.pdf`.
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
@@ -112,9 +116,12 @@ def _staging_dir() -> Path:
 
 
 def _stage(session: Session, sha256: str, data: bytes) -> None:
-    """Write new content to a staging file owned by the session's transaction."""
+    """Write new content to a staging file owned by the session's transaction.
+
+    Content already in the store is staged too: if a concurrent `discard` purges it before this
+    transaction commits, the staged copy puts it back."""
     staged: dict[str, Path] = session.info.setdefault(_STAGED, {})
-    if sha256 in staged or _blob_path(sha256).exists():
+    if sha256 in staged:
         return  # identical content is stored once
     fd, tmp = tempfile.mkstemp(dir=_staging_dir(), prefix=f"{sha256[:16]}-", suffix=".part")
     try:
@@ -128,18 +135,69 @@ def _stage(session: Session, sha256: str, data: bytes) -> None:
     staged[sha256] = Path(tmp)
 
 
+def _publish(tmp: Path, path: Path) -> None:
+    """Make `path` hold the staged content, atomically (a blob is complete or absent)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        return
+    try:
+        os.link(tmp, path)  # the staged copy stays until the commit is through
+    except FileExistsError:
+        pass
+    except OSError:  # a file system without hard links
+        copy = tmp.with_suffix(".copy")
+        copy.write_bytes(tmp.read_bytes())
+        os.replace(copy, path)
+
+
 @event.listens_for(OrmSession, "before_commit")
 def _publish_staged(session) -> None:
-    """Move staged files into the store once every row of the transaction is flushed."""
+    """Put staged files into the store once every row of the transaction is flushed."""
     staged: dict[str, Path] = session.info.get(_STAGED) or {}
     if not staged:
         return
     session.flush()  # a failing insert fails here, before any file is published
-    for sha256, tmp in list(staged.items()):
-        path = _blob_path(sha256)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, path)  # atomic: a blob is complete or absent
-        del staged[sha256]
+    for sha256, tmp in staged.items():
+        _publish(tmp, _blob_path(sha256))
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _settle(session) -> None:
+    """After commit: content a concurrent purge took is put back, staged copies go, and content
+    this transaction let go is purged unless an attachment still refers to it."""
+    for sha256, tmp in (session.info.pop(_STAGED, None) or {}).items():
+        try:
+            if _blob_path(sha256).exists():
+                tmp.unlink()
+            else:
+                os.replace(tmp, _blob_path(sha256))
+        except OSError:
+            pass
+    if discarded := session.info.pop(_DISCARDED, None):
+        _purge(session.get_bind().engine, discarded)
+
+
+def _purge(engine, shas: set[str]) -> None:
+    """Delete content no attachment refers to. The blob is moved aside before the count, so an
+    upload of the same content committing meanwhile either is counted or restores its copy."""
+    with engine.connect() as conn:
+        for sha256 in sorted(shas):
+            path = _blob_path(sha256)
+            aside = path.with_name(path.name + ".purging")
+            try:
+                os.replace(path, aside)
+            except OSError:
+                continue
+            used = conn.execute(select(func.count()).select_from(Attachment)
+                                .where(Attachment.sha256 == sha256)).scalar_one()
+            conn.rollback()  # the next count sees what committed since
+            try:
+                if used:
+                    os.replace(aside, path)
+                else:
+                    aside.unlink()
+            except OSError:  # the records are already right; a leftover is only disk space
+                pass
 
 
 @event.listens_for(OrmSession, "after_transaction_end")
@@ -147,6 +205,7 @@ def _discard_staged(session, transaction) -> None:
     """A transaction that ended without committing (rollback, close) leaves no file behind."""
     if transaction.parent is not None:
         return  # a savepoint or subtransaction: the outer transaction decides
+    session.info.pop(_DISCARDED, None)
     for tmp in (session.info.pop(_STAGED, None) or {}).values():
         try:
             tmp.unlink()
@@ -171,6 +230,22 @@ def store(session: Session, *, actor: CurrentUser, filename: str, data: bytes,
     session.add(att)
     session.flush()
     return att
+
+
+def discard(session: Session, attachments: list[Attachment]) -> list[str]:
+    """Remove attachments in the caller's transaction; once it commits, their content is deleted
+    from the store unless another attachment refers to it. Returns the names of the files whose
+    content goes (for the audit trail: names only, never content)."""
+    if not attachments:
+        return []
+    ids = [a.id for a in attachments]
+    if session.execute(delete(Attachment).where(Attachment.id.in_(ids))).rowcount != len(ids):
+        raise Conflict(CONFLICT_MESSAGE)
+    shas = {a.sha256 for a in attachments}
+    kept = set(session.execute(select(Attachment.sha256).where(Attachment.sha256.in_(shas))
+                               ).scalars())
+    session.info.setdefault(_DISCARDED, set()).update(shas)
+    return [a.original_name for a in attachments if a.sha256 not in kept]
 
 
 def attachments_of(session: Session, *, record_type: str, record_id: int) -> list[Attachment]:

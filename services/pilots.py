@@ -482,29 +482,19 @@ def _store_uploads(session: Session, actor: CurrentUser, pilot: Pilot,
     return [f"{up.purpose}：{Path(up.filename).name}" for up in uploads]
 
 
-def _detach(session: Session, attachments: list[Attachment]) -> list[str]:
-    """Remove attachments from their record; returns their labels for the audit trail."""
-    if attachments:
-        session.execute(delete(Attachment).where(Attachment.id.in_([a.id for a in attachments])))
-    return [_label(a) for a in attachments]
+def _detach(session: Session, attachments: list[Attachment]) -> tuple[list[str], list[str]]:
+    """Remove attachments from their record; returns their labels and the names of the files
+    whose content is deleted from the system with them, for the audit trail."""
+    return [_label(a) for a in attachments], files.discard(session, attachments)
 
 
-def _discard_blobs(session: Session, attachments: list[Attachment]) -> None:
-    """After commit: delete stored content no attachment refers to any more (涉密 or wrong)."""
-    for sha in {a.sha256 for a in attachments}:
-        still_used = session.execute(select(func.count()).select_from(Attachment)
-                                     .where(Attachment.sha256 == sha)).scalar_one()
-        if not still_used:
-            try:
-                files._blob_path(sha).unlink(missing_ok=True)
-            except OSError:  # the record is already right; a leftover blob is only disk space
-                pass
-
-
-def _evidence_changes(removed: list[str], added: list[str]) -> dict:
-    if not (removed or added):
-        return {}
-    return {"佐证材料": [removed or None, added or None]}
+def _evidence_changes(removed: tuple[list[str], list[str]] | list[str], added: list[str]
+                      ) -> dict:
+    removed, purged = removed if isinstance(removed, tuple) else (removed, [])
+    changes = {"佐证材料": [removed or None, added or None]} if removed or added else {}
+    if purged:
+        changes[files.PURGED] = [purged, None]
+    return changes
 
 
 def _facts(pilot: Pilot, values: dict | None = None) -> Pilot:
@@ -619,7 +609,6 @@ def update(session: Session, *, actor: CurrentUser, pilot_id: int, version: int,
         PILOT_FLOW.apply(session, record_id=pilot_id, action=Action.SUBMIT, actor=actor,
                          version=pilot.version, commit=False)
     session.commit()
-    _discard_blobs(session, detached)
     return pilot
 
 
@@ -661,12 +650,9 @@ def remove_evidence(session: Session, *, actor: CurrentUser, pilot_id: int,
         role = _role(actor)
     else:
         raise ValidationError(f"当前状态为“{pilot.status}”，不能删除佐证材料")
-    if session.execute(delete(Attachment).where(Attachment.id == att.id)).rowcount != 1:
-        raise Conflict(CONFLICT_MESSAGE)
     PILOT_FLOW.record_event(session, pilot, actor, role=role, action="remove_file",
-                            changes=_evidence_changes([_label(att)], []))
+                            changes=_evidence_changes(_detach(session, [att]), []))
     session.commit()
-    _discard_blobs(session, [att])
     return pilot
 
 
@@ -736,7 +722,6 @@ def confirm_and_distribute(session: Session, *, actor: CurrentUser, pilot_id: in
                              extra_changes={**plan.changes, **_evidence_changes(removed, added)})
     _create_tasks(session, pilot, district_ids(session, pilot.id))
     session.commit()
-    _discard_blobs(session, detached)
     return pilot
 
 
@@ -854,7 +839,6 @@ def correct(session: Session, *, actor: CurrentUser, pilot_id: int, version: int
         body=f"更正内容：{'、'.join(labels)}。详见试点项目清单中的审核记录。"
              + ("已从涉及区县中移除的区县不再填报该试点的推进情况。" if plan.remove else ""))
     session.commit()
-    _discard_blobs(session, detached)
     return pilot
 
 

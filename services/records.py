@@ -148,17 +148,18 @@ def attach(session: Session, *, flow: Flow, actor: CurrentUser, record: Any,
 
 def drop_evidence(session: Session, *, flow: Flow, record: Any,
                   only: Callable[[Attachment], bool] | None = None) -> dict[str, list]:
-    """Detach the record's files (kept on disk for history, no longer part of the record);
-    used when 涉密 is ticked and when a clerk removes a wrong file. Returns the audited change."""
-    removed = []
-    for att in files.attachments_of(session, record_type=flow.module, record_id=record.id):
-        if only is None or only(att):
-            removed.append(f"{att.purpose}：{att.original_name}")
-            att.record_id = None
-            att.record_type = ""
-            session.add(att)
-    session.flush()
-    return {"移除佐证材料": [removed, None]} if removed else {}
+    """Remove the record's files; their content is deleted from the system once no attachment
+    refers to it (涉密 material must not stay on the machine). Used when 涉密 is ticked and when
+    a clerk removes a wrong file. Returns the audited change (file names only)."""
+    dropped = [att for att in files.attachments_of(session, record_type=flow.module,
+                                                   record_id=record.id)
+               if only is None or only(att)]
+    if not dropped:
+        return {}
+    changes = {"移除佐证材料": [[f"{att.purpose}：{att.original_name}" for att in dropped], None]}
+    if purged := files.discard(session, dropped):
+        changes[files.PURGED] = [purged, None]
+    return changes
 
 
 @transactional

@@ -268,6 +268,9 @@ def test_a_sqlite_archive_moves_into_an_empty_postgresql_database_and_the_app_go
     with pytest.raises(Exception, match="审核记录不可修改或删除"):
         with engine.begin() as conn:
             conn.execute(text("UPDATE audit_event SET comment = 'x'"))
+    with pytest.raises(Exception, match="审核记录不可修改或删除"):
+        with engine.begin() as conn:
+            conn.execute(text("TRUNCATE audit_event"))
     engine.dispose()
 
 
@@ -330,3 +333,134 @@ def test_working_folders_left_by_a_killed_backup_or_restore_are_removed_by_the_n
     assert [p.name for p in out.iterdir()] == [path.name]
     assert not list(target.data_dir.glob(".restore-*"))
     assert target.tables() == source.tables()
+
+
+# --------------------------------------------------------------------------- refused up front
+
+def _with_manifest(path, change) -> None:
+    members = _archive_members(path)
+    manifest = json.loads(members["manifest.json"])
+    change(manifest)
+    members["manifest.json"] = json.dumps(manifest).encode()
+    _rewrite(path, members)
+
+
+def _nothing_written(target) -> bool:
+    return target.tables() == {} and not any(
+        p.is_file() for p in target.data_dir.rglob("*") if p.name != "reform.db")
+
+
+def test_restore_refuses_an_archive_that_does_not_fit_on_the_disk_and_writes_nothing(
+        new_site, monkeypatch, tmp_path):
+    source, path = archived_site(new_site, monkeypatch, tmp_path)
+    target = new_site()
+    target.activate(monkeypatch)
+    needed = sum(m["size"] for m in backup.verify(path)["members"].values())
+    monkeypatch.setattr(backup.shutil, "disk_usage",
+                        lambda _: backup.shutil._ntuple_diskusage(1 << 40, 1 << 40, needed))
+
+    with pytest.raises(backup.BackupError, match="磁盘空间不足：恢复需要约 .* MB，.*只剩"):
+        backup.restore(path)
+
+    assert _nothing_written(target)
+
+
+def test_a_disk_that_fills_up_during_restore_gives_a_message_and_leaves_nothing(
+        new_site, monkeypatch, tmp_path):
+    import errno
+    source, path = archived_site(new_site, monkeypatch, tmp_path)
+    target = new_site()
+    target.activate(monkeypatch)
+    real = backup._stream
+
+    def full_disk(tar, info, sink=None):
+        if sink is not None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(tar, info, sink)
+    monkeypatch.setattr(backup, "_stream", full_disk)
+
+    with pytest.raises(backup.BackupError, match="解压备份时无法写入.*No space left on device"):
+        backup.restore(path)
+
+    assert _nothing_written(target)
+    assert not list(target.data_dir.glob(".restore-*"))
+
+
+def test_an_archive_from_a_newer_release_is_refused_with_a_message(new_site, monkeypatch,
+                                                                    tmp_path):
+    source, path = archived_site(new_site, monkeypatch, tmp_path)
+    _with_manifest(path, lambda m: m.update(alembic_revision="0999"))
+    target = new_site()
+    target.activate(monkeypatch)
+
+    with pytest.raises(backup.BackupError, match="备份来自更新版本的系统（数据库结构版本 0999"):
+        backup.restore(path)
+
+    assert _nothing_written(target)
+
+
+@pytest.mark.parametrize("change, field", [
+    (lambda m: m.pop("members"), "members"),
+    (lambda m: m.update(members=["database/reform.db"]), "members"),
+    (lambda m: m["members"][m["database"]].pop("sha256"), "members"),
+    (lambda m: m.pop("dialect"), "dialect"),
+    (lambda m: m.update(database=None), "database"),
+    (lambda m: m.update(tables={"pilot": "many"}), "tables"),
+    (lambda m: m.update(alembic_revision=8), "alembic_revision"),
+])
+def test_a_malformed_manifest_is_refused_with_a_chinese_message_naming_the_field(
+        new_site, monkeypatch, tmp_path, change, field):
+    source, path = archived_site(new_site, monkeypatch, tmp_path)
+    _with_manifest(path, change)
+    target = new_site()
+    target.activate(monkeypatch)
+
+    with pytest.raises(backup.BackupError, match=f"manifest.json 格式不正确（字段 {field}"):
+        backup.restore(path)
+
+    assert _nothing_written(target)
+
+
+def test_a_manifest_that_is_not_an_object_is_refused(new_site, monkeypatch, tmp_path):
+    source, path = archived_site(new_site, monkeypatch, tmp_path)
+    members = _archive_members(path)
+    members["manifest.json"] = b"[1, 2]"
+    _rewrite(path, members)
+
+    with pytest.raises(backup.BackupError, match="manifest.json 格式不正确"):
+        backup.verify(path)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_restored_files_are_readable_by_the_service_account_only(new_site, monkeypatch,
+                                                                 tmp_path):
+    import stat
+    source, path = archived_site(new_site, monkeypatch, tmp_path)
+    target = new_site()
+    target.activate(monkeypatch)
+    umask = os.umask(0o022)  # a usual umask would leave new files readable by everyone
+    try:
+        backup.restore(path)
+    finally:
+        os.umask(umask)
+
+    restored = [p for p in (target.data_dir / "uploads").rglob("*") if p.is_file()]
+    if target.url.startswith("sqlite"):
+        restored.append(target.data_dir / "reform.db")
+    assert len(restored) >= 2
+    assert {stat.S_IMODE(p.stat().st_mode) for p in restored} == {0o600}
+
+
+def test_truncating_the_audit_trail_is_refused_on_postgresql(pg_databases):
+    url = pg_databases()
+    db.migrate(url)
+    engine = create_engine(url)
+    try:
+        with pytest.raises(Exception, match="审核记录不可修改或删除"):
+            with engine.begin() as conn:
+                conn.execute(text("TRUNCATE audit_event"))
+        with pytest.raises(Exception, match="审核记录不可修改或删除"):
+            with engine.begin() as conn:
+                conn.execute(text('TRUNCATE "user" CASCADE'))
+    finally:
+        engine.dispose()

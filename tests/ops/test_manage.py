@@ -97,3 +97,23 @@ def test_makefile_targets_only_call_manage_py():
     app_steps = [r for r in recipes if not r.startswith("rm -rf")]
 
     assert app_steps and all(r.startswith("$(PYTHON) manage.py ") for r in app_steps)
+
+
+def test_run_removes_batch_download_archives_a_stopped_server_left_behind(tmp_path,
+                                                                          monkeypatch):
+    manage = _manage()
+    monkeypatch.setenv("REFORM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'data' / 'reform.db'}")
+    built = tmp_path / "data" / "tmp"
+    built.mkdir(parents=True)
+    stale, fresh = built / "brand-old.zip", built / "brand-new.zip"
+    stale.write_bytes(b"PK")
+    fresh.write_bytes(b"PK")
+    os.utime(stale, (1, 1))
+    started = []
+    monkeypatch.setattr(manage, "_replace_process", started.append)
+
+    manage.run(type("Args", (), {"port": 8600})())
+
+    assert not stale.exists() and fresh.exists()
+    assert "streamlit" in started[0]

@@ -302,3 +302,53 @@ def test_a_message_opens_its_entry_on_the_list_even_outside_the_chosen_filter(ap
 
     assert not at.exception
     assert at.selectbox(key="list-pick").value == entry_id
+
+
+def test_ticking_secret_on_a_draft_with_files_says_they_are_deleted_from_the_system(app_db):
+    with db.session_scope() as s:
+        entry = brand.create(s, actor=user("13800000101"), data=brand.BrandInput(
+            item="建立基层治理机制", category_id=brand.categories(s)[1].id),
+            uploads=[records.Upload(brand.EVIDENCE, "会议通知.pdf", PDF)])
+    at = _entry_page()
+    at.selectbox(key="mine-pick").set_value(entry.id).run()
+
+    next(c for c in at.checkbox if str(c.key).startswith(f"edit{entry.id}v")
+         and str(c.key).endswith("-secret")).check().run()
+
+    assert not at.exception
+    assert any("已上传的材料将从系统中删除，不留副本" in w.value for w in at.warning)
+
+
+def _office_download_tab(*entries):
+    for status in entries:
+        make_entry(status)
+    at = logged_in("13700000103").run()
+    return at.switch_page("pages/brand_list.py").run()
+
+
+def test_batch_download_takes_the_filters_chosen_on_the_list_tab(app_db):
+    at = _office_download_tab("待市委改革办审核")
+    with db.session_scope() as s:
+        qianjiang = next(o.id for o in brand.districts(s) if o.name == "黔江区")
+
+    at.selectbox(key="list-district").set_value(qianjiang).run()
+
+    assert not at.exception
+    assert any("筛选条件：区县：黔江区" in t.value for t in at.text)
+    assert any("没有符合筛选条件" in i.value for i in at.info)
+    assert not [b for b in at.button if b.key == "zip-build"]
+
+
+def test_batch_download_says_done_and_a_second_build_leaves_one_archive(app_db, tmp_path,
+                                                                       monkeypatch):
+    monkeypatch.setenv("REFORM_DATA_DIR", str(tmp_path / "data"))
+    at = _office_download_tab("待市委改革办审核")
+
+    at.button(key="zip-build").click().run()
+    at.button(key="zip-build").click().run()
+
+    assert not at.exception
+    assert [p.proto.text for p in at.get("progress")] == ["完成"]
+    assert len(list((tmp_path / "data" / "tmp").glob("brand-*.zip"))) == 1
+    [link] = [b.proto for b in at.get("link_button") if b.proto.label.startswith("下载ZIP")]
+    assert link.url.startswith("/api/download/")

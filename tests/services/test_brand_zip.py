@@ -21,10 +21,17 @@ def w(session):
 
 
 def _read(result):
+    """The archive's files (folders apart: see `_folders`) and their flag bits."""
     with zipfile.ZipFile(result.path) as archive:
-        contents = {info.filename: archive.read(info) for info in archive.infolist()}
-        flags = {info.filename: info.flag_bits for info in archive.infolist()}
+        infos = [info for info in archive.infolist() if not info.is_dir()]
+        contents = {info.filename: archive.read(info) for info in infos}
+        flags = {info.filename: info.flag_bits for info in infos}
     return contents, flags
+
+
+def _folders(result) -> set[str]:
+    with zipfile.ZipFile(result.path) as archive:
+        return {info.filename.rstrip("/") for info in archive.infolist() if info.is_dir()}
 
 
 @pytest.fixture
@@ -42,6 +49,8 @@ def stock(session, w):
     other = brand.create(session, actor=w.qj_clerk, submit=True,
                          data=good_input(w, item="开展“放管服”改革", category_id=w.national),
                          uploads=[evidence("新闻报道.pdf", PDF + b"qj")])
+    first, secret = (act(session, e, Action.APPROVE, w.reviewer) for e in (first, secret))
+    other = act(session, other, Action.APPROVE, w.qj_reviewer)
     return first, secret, other
 
 
@@ -86,11 +95,11 @@ def test_index_lists_every_item_and_its_files_and_marks_secret_ones(session, w, 
     (dict(district_id="qianjiang"), ["开展“放管服”改革"]),
     (dict(category_id="national"), ["开展“放管服”改革"]),
     (dict(start=date(2024, 6, 1), end=date(2024, 12, 31)), ["健全保密审查体系"]),
-    (dict(status="待市委改革办审核"), ["建立“一网统管”机制"]),
+    (dict(status="已通过"), ["建立“一网统管”机制"]),
 ])
 def test_zip_matches_the_filter_exactly(session, w, stock, filters, expected):
     first = stock[0]
-    act(session, first, Action.APPROVE, w.reviewer)
+    act(session, first, Action.APPROVE, w.office)
     filters = {k: getattr(w, v) if isinstance(v, str) and k != "status" else v
                for k, v in filters.items()}
 
@@ -129,6 +138,16 @@ def test_drafts_are_never_in_the_office_download(session, w):
     ("con.pdf", "_con.pdf"),
     ("LPT9.docx", "_LPT9.docx"),
     ("COM1 .txt", "_COM1 .txt"),
+    ("COM¹.pdf", "_COM¹.pdf"),
+    ("lpt³", "_lpt³"),
+    ("CONIN$", "_CONIN$"),
+    ("conout$.docx", "_conout$.docx"),
+    ("COM0.pdf", "COM0.pdf"),
+    ("通知\x85\x9f.pdf", "通知.pdf"),
+    ("万州\u202e区", "万州区"),
+    ("\u2066万州区\u2069", "万州区"),
+    ("万\u200b州区\ufeff", "万州区"),
+    ("\u202e\u200b", "未命名"),
     ("", "未命名"),
     ("???", "未命名"),
 ])
@@ -151,8 +170,9 @@ def test_unique_names_ignore_case_like_windows():
 
 
 def test_item_folder_names_are_safe_and_short(session, w):
-    brand.create(session, actor=w.clerk, submit=True, uploads=[evidence("a.pdf")],
-                 data=good_input(w, item="建立<跨区域>协同:机制/" + "长" * 150 + "..."))
+    entry = brand.create(session, actor=w.clerk, submit=True, uploads=[evidence("a.pdf")],
+                         data=good_input(w, item="建立<跨区域>协同:机制/" + "长" * 150 + "..."))
+    act(session, entry, Action.APPROVE, w.reviewer)
 
     result = brand_zip.build(session, actor=w.office, filters=Filters())
 
@@ -160,3 +180,123 @@ def test_item_folder_names_are_safe_and_short(session, w):
     folder = next(n for n in contents if n.endswith("/a.pdf")).split("/")[1]
     assert folder.startswith("001_建立跨区域协同机制长") and len(folder) <= 4 + brand_zip.ITEM_FOLDER_LIMIT
     assert not set('<>:"\\|?*') & set(folder)
+
+
+# --- what a real office downloads ---------------------------------------------------------------
+
+def _index(result) -> list[dict]:
+    contents, _ = _read(result)
+    return [row for _, row in read_xlsx(contents["清单.xlsx"])]
+
+
+def test_by_default_only_entries_that_reached_the_reform_office_are_downloaded(session, w):
+    def entry(item, *steps, clerk=None):
+        made = brand.create(session, actor=clerk or w.clerk, data=good_input(w, item=item),
+                            uploads=[evidence()], submit=bool(steps))
+        for action, actor in steps[1:]:
+            made = act(session, made, action, actor, comment="材料不全，请补充")
+        return made
+    submit = (None, None)
+    entry("草稿中的事项")
+    entry("待区县审核的事项", submit)
+    entry("待市委改革办审核的事项", submit, (Action.APPROVE, w.reviewer))
+    entry("已通过的事项", submit, (Action.APPROVE, w.reviewer), (Action.APPROVE, w.office))
+    entry("退回修改的事项", submit, (Action.APPROVE, w.reviewer), (Action.REJECT, w.office))
+    returned = entry("作废的事项", submit, (Action.REJECT, w.reviewer))
+    act(session, returned, Action.CANCEL, w.clerk)
+
+    default = brand_zip.build(session, actor=w.office, filters=Filters())
+    chosen = brand_zip.build(session, actor=w.office, filters=Filters(status="待区县审核"))
+
+    assert [r["改革事项"] for r in _index(default)] == ["待市委改革办审核的事项", "已通过的事项"]
+    assert [r["改革事项"] for r in _index(chosen)] == ["待区县审核的事项"]
+
+
+def test_every_folder_the_index_names_is_in_the_archive_even_without_files(session, w, stock):
+    result = brand_zip.build(session, actor=w.office, filters=Filters())
+
+    assert {r["文件夹"] for r in _index(result)} == _folders(result)
+    assert "万州区/002_健全保密审查体系" in _folders(result)
+
+
+def test_a_large_selection_is_split_into_parts_of_whole_districts_under_the_limit(
+        session, w, stock):
+    first, secret, other = stock
+    wanzhou = sum(a.size for a in brand.evidence(session, actor=w.office, entry_id=first.id))
+
+    parts = brand_zip.plan(session, actor=w.office, filters=Filters(), limit=wanzhou)
+    built = brand_zip.build_all(session, actor=w.office, filters=Filters(), limit=wanzhou)
+
+    assert [(p.label, set(p.entry_ids), p.size) for p in parts] == [
+        ("第1部分（万州区）", {first.id, secret.id}, wanzhou),
+        ("第2部分（黔江区）", {other.id}, len(PDF) + 2)]
+    indexes = [_index(r) for r in built.results]
+    assert [[r["文件夹"] for r in rows] for rows in indexes] == [
+        ["万州区/001_建立“一网统管”机制", "万州区/002_健全保密审查体系"],
+        ["黔江区/001_开展“放管服”改革"]]
+    assert [_folders(r) for r in built.results] == [{r["文件夹"] for r in rows}
+                                                    for rows in indexes]
+    assert [r.filename for r in built.results] == ["改革品牌佐证材料_第1部分_共2部分.zip",
+                                                   "改革品牌佐证材料_第2部分_共2部分.zip"]
+
+
+def test_a_district_larger_than_a_part_is_split_by_item(session, w, stock):
+    first, secret, other = stock
+    limit = len(PDF) * 3  # less than 万州区's first entry alone
+
+    parts = brand_zip.plan(session, actor=w.office, filters=Filters(), limit=limit)
+
+    assert [(p.label, set(p.entry_ids)) for p in parts] == [
+        ("第1部分（万州区）", {first.id}), ("第2部分（万州区、黔江区）", {secret.id, other.id})]
+    assert all(p.size <= limit for p in parts if len(p.entry_ids) > 1)
+
+
+def test_districts_that_fit_together_share_one_part(session, w, stock):
+    parts = brand_zip.plan(session, actor=w.office, filters=Filters())
+
+    assert [(p.label, p.files, p.filename) for p in parts] == [
+        ("万州区、黔江区", 4, "改革品牌佐证材料.zip")]
+
+
+def test_a_download_ticket_is_good_once_and_removing_the_archive_revokes_it(session, w, stock):
+    built = brand_zip.build_all(session, actor=w.office, filters=Filters())
+    [result] = built.results
+    ticket = built.tickets[result.path]
+
+    first = brand_zip.claim(ticket)
+    second = brand_zip.claim(ticket)
+    again = brand_zip.ticket(result)
+    brand_zip.remove(str(result.path))
+
+    assert first == (str(result.path), "改革品牌佐证材料.zip") and second is None
+    assert not result.path.exists() and brand_zip.claim(again) is None
+    assert brand_zip.claim("guessed") is None
+
+
+def test_archives_of_a_session_are_deleted_when_it_ends_or_discards_them(session, w, stock):
+    import gc
+    limit = len(PDF) * 3
+    built = brand_zip.build_all(session, actor=w.office, filters=Filters(), limit=limit)
+    again = brand_zip.build_all(session, actor=w.office, filters=Filters(), limit=limit)
+    paths = [r.path for r in built.results]
+    assert all(p.exists() for p in paths) and len(paths) == 2
+
+    built.discard()
+    ended = [r.path for r in again.results]
+    del again  # the session's state goes with the session
+    gc.collect()
+
+    assert not any(p.exists() for p in paths + ended)
+
+
+def test_stale_archives_are_removed_and_fresh_ones_kept(session, w, stock):
+    import os
+    import time
+    old = brand_zip.build(session, actor=w.office, filters=Filters()).path
+    fresh = brand_zip.build(session, actor=w.office, filters=Filters()).path
+    hours_ago = time.time() - 2 * brand_zip.STALE_SECONDS
+    os.utime(old, (hours_ago, hours_ago))
+
+    assert brand_zip.remove_stale() == 1
+
+    assert not old.exists() and fresh.exists()

@@ -242,3 +242,85 @@ def test_a_disabled_account_cannot_store_a_file(session, clerk):
 
     assert count(session) == 0
     assert stored_files() == []
+
+
+# --- content that leaves the system ---------------------------------------------------------
+
+def stored(clerk, session, name, data=PDF, record_id=1):
+    att = files.store(session, actor=clerk, filename=name, data=data, allowed=files.DOCUMENT,
+                      record_type="brand", record_id=record_id)
+    session.commit()
+    return att
+
+
+def test_discarded_content_is_deleted_from_the_store_once_committed(session, clerk):
+    att = stored(clerk, session, "涉密通知.pdf")
+
+    purged = files.discard(session, [att])
+    assert files._blob_path(att.sha256).exists()  # nothing goes before the commit
+    session.commit()
+
+    assert purged == ["涉密通知.pdf"]
+    assert count(session) == 0
+    assert stored_files() == []
+
+
+def test_content_another_attachment_uses_is_kept_and_not_named_as_purged(session, clerk):
+    att = stored(clerk, session, "甲.pdf")
+    other = stored(clerk, session, "乙.pdf", record_id=2)
+
+    purged = files.discard(session, [att])
+    session.commit()
+
+    assert purged == []
+    assert files.content(other) == PDF
+
+
+def test_a_rolled_back_discard_keeps_the_content(session, clerk):
+    att = stored(clerk, session, "甲.pdf")
+
+    files.discard(session, [att])
+    session.rollback()
+
+    assert count(session) == 1
+    assert files.content(att) == PDF
+
+
+def test_same_content_uploaded_while_it_is_purged_stays_in_the_store(session, clerk, engine):
+    att = stored(clerk, session, "甲.pdf")
+    with db.session_scope(engine) as uploading:
+        files._stage(uploading, att.sha256, PDF)  # an upload of the same content under way
+
+        files.discard(session, [att])
+        session.commit()  # no committed attachment uses the content: the blob goes
+        again = Attachment(sha256=att.sha256, size=len(PDF), kind="pdf", original_name="乙.pdf",
+                           record_type="pilot", record_id=9, uploaded_by=clerk.id)
+        uploading.add(again)
+        uploading.commit()
+
+        assert files.content(again) == PDF
+    assert [p.name for p in stored_files()] == [att.sha256]
+
+
+def test_a_secret_brand_entry_leaves_no_copy_of_its_earlier_files_and_audits_names_only(
+        session):
+    import json
+
+    from models import AuditEvent
+    from services import brand
+    from tests.services import brand_helpers as bh
+    w = bh.cast(session)
+    entry = brand.create(session, actor=w.clerk, data=bh.good_input(w),
+                         uploads=[bh.evidence("内部通报.pdf", PDF + b"QX7-CONTENT")])
+    [att] = brand.evidence(session, actor=w.clerk, entry_id=entry.id)
+
+    brand.update(session, actor=w.clerk, entry_id=entry.id, version=entry.version,
+                 data=bh.good_input(w, is_secret=True, sent_offline=True), submit=True)
+
+    assert count(session) == 0
+    assert not files._blob_path(att.sha256).exists()
+    assert stored_files() == []
+    changes = [json.loads(e.changes) for e in session.execute(select(AuditEvent)).scalars()
+               if e.changes and files.PURGED in e.changes]
+    assert [c[files.PURGED] for c in changes] == [[["内部通报.pdf"], None]]
+    assert all("QX7" not in json.dumps(c) for c in changes)

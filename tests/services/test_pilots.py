@@ -565,7 +565,8 @@ def test_clerk_removes_a_wrong_file_from_a_draft_and_the_removal_is_audited(sess
     assert names == ["国家文件.pdf"]
     event = session.execute(select(AuditEvent).where(AuditEvent.action == "remove_file")
                             ).scalars().one()
-    assert json.loads(event.changes) == {"佐证材料": [["国家文件：错传的文件.pdf"], None]}
+    assert json.loads(event.changes) == {"佐证材料": [["国家文件：错传的文件.pdf"], None],
+                                         "已从系统删除的文件": [["错传的文件.pdf"], None]}
     assert not files._blob_path(wrong.sha256).exists()
     assert files._blob_path(pilots.evidence(session, actor=w.clerk, pilot_id=p.id)[0].sha256
                             ).exists()
