@@ -16,8 +16,8 @@ user = ui.require_user(page=PAGE)
 st.title("试点推进总览")
 with st.container():  # a stable slot: an action's message whose rerun landed here
     ui.flash()
-st.caption("每个已分发试点 × 涉及区县一行：现行版本为最新“已确认”版本（驾驶舱按此统计）；"
-           "“新版本在审”表示有更新的版本正在审核。")
+st.caption("每个已分发试点 × 涉及区县一行：推进状态、成果数取自最近一次经市委改革办审核确认的填报"
+           "（驾驶舱按此统计）；“有填报在审”表示区县更新的推进情况正在审核。")
 
 if PROGRESS_FLOW.coverage(user) == OWN_UNIT:  # a district's own 驳回率
     def _rates() -> list[dict]:
@@ -40,7 +40,7 @@ dept = c[1].selectbox("主管市级部门", [None, *options["departments"]], key
                       format_func=lambda i: options["departments"].get(i, ALL))
 c = st.columns(3)
 status = c[0].selectbox("推进状态", [ALL, *STATUS_CHOICES], key="po-status")
-review = c[1].selectbox("新版本在审", [ALL, "是", "否"], key="po-review")
+review = c[1].selectbox("有填报在审", [ALL, "是", "否"], key="po-review")
 name = c[2].text_input("试点名称", key="po-name", placeholder="输入试点名称中的关键字")
 filters = Filters(district_id=district, dept_id=dept,
                   progress_status=None if status == ALL else status, name=name,

@@ -22,8 +22,9 @@ UNREPORTED = "未填报"
 STATUS_CHOICES = [*PROGRESS_STATUSES, UNREPORTED]
 PAGE_SIZE = 50
 SEARCH_LIMIT = 100
-COLUMNS = ["试点名称", "文号", "主管市级部门", "区县", "现行版本", "状态", "推进状态", "验收时间",
-           "成果数", "确认时间", "新版本在审", "在审版本"]
+# What a reader looks for first comes first (区县, 推进状态, 成果数), so a narrow screen shows it.
+COLUMNS = ["试点名称", "区县", "推进状态", "成果数", "验收时间", "已确认填报", "确认时间",
+           "有填报在审", "在审填报", "文号", "主管市级部门"]
 # A department is shown a newer revision once it has reached the department (SPEC §2 readers).
 DEPARTMENT_VISIBLE_STAGES = (PROGRESS_DEPT_REVIEW, PROGRESS_OFFICE_CONFIRM)
 
@@ -94,13 +95,14 @@ def _query(actor: CurrentUser, filters: Filters):
 
 
 def _row(r) -> dict:
-    return {"试点名称": r.name, "文号": r.doc_number, "主管市级部门": r.dept, "区县": r.district,
-            "现行版本": f"第{r.revision_no}版" if r.revision_no else "无",
-            "状态": PROGRESS_CONFIRMED if r.revision_no else "尚无已确认版本",
-            "推进状态": r.progress_status or UNREPORTED, "验收时间": r.acceptance_date,
-            "成果数": r.achievements or 0, "确认时间": r.confirmed_at,
-            "新版本在审": "是" if r.pending_no else "否",
-            "在审版本": f"第{r.pending_no}版（{r.pending_status}）" if r.pending_no else ""}
+    return {"试点名称": r.name, "区县": r.district,
+            "推进状态": r.progress_status or UNREPORTED, "成果数": r.achievements or 0,
+            "验收时间": r.acceptance_date,
+            "已确认填报": f"第{r.revision_no}次填报" if r.revision_no else "尚未审核确认",
+            "确认时间": r.confirmed_at,
+            "有填报在审": "是" if r.pending_no else "否",
+            "在审填报": f"第{r.pending_no}次填报（{r.pending_status}）" if r.pending_no else "",
+            "文号": r.doc_number, "主管市级部门": r.dept}
 
 
 def rows(session: Session, *, actor: CurrentUser, filters: Filters = Filters(),

@@ -31,7 +31,7 @@ def test_overview_page_renders_for_every_kind_of_user(data, phone):
     at = open_overview(phone)
 
     assert at.title[0].value == "试点推进总览"
-    assert {"区县", "主管市级部门", "推进状态", "新版本在审", "试点名称"} <= \
+    assert {"区县", "主管市级部门", "推进状态", "有填报在审", "试点名称"} <= \
         {w.label for w in at.selectbox} | {w.label for w in at.text_input}
 
 
@@ -46,7 +46,7 @@ def test_district_leader_sees_only_its_own_district(app_db):
 
     assert sorted(office["区县"]) == ["万州区", "黔江区"]
     assert list(leader["区县"]) == ["万州区"]
-    assert list(leader[["现行版本", "推进状态", "成果数"]].values.tolist()) == [["第1版", "推进中", 2]]
+    assert list(leader[["已确认填报", "推进状态", "成果数"]].values.tolist()) == [["第1次填报", "推进中", 2]]
 
 
 def test_filtering_by_progress_status_narrows_the_rows(data):
@@ -88,3 +88,14 @@ def test_a_message_about_a_revision_opens_the_overview_on_that_pilot(app_db):
 
     assert not at.exception, at.exception
     assert list(table(at)["试点名称"]) == ["数字乡村改革试点"]
+
+
+
+def test_the_overview_speaks_the_manuals_words_and_shows_the_count_early(data):
+    at = open_overview("13700000103")
+
+    columns = list(table(at).columns)
+    words = " ".join([c.value for c in at.caption] + [s.label for s in at.selectbox] + columns)
+    assert "版本" not in words  # the manual speaks of 填报 and 审核确认
+    assert table(at)["已确认填报"].tolist() == ["第1次填报"]
+    assert columns.index("成果数") < 4  # inside the table's first screen on a phone

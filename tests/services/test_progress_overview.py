@@ -40,13 +40,13 @@ def test_reform_office_sees_every_pilot_and_district_with_the_revision_in_force(
     assert keys(rows) == [("智慧教育100%覆盖试点", "万州区"), ("数字乡村改革试点", "万州区"),
                           ("数字乡村改革试点", "黔江区")]
     wanzhou = rows[1]
-    assert {k: wanzhou[k] for k in ("主管市级部门", "现行版本", "状态", "推进状态", "验收时间", "成果数",
-                                    "新版本在审", "在审版本")} == {
-        "主管市级部门": "市发展改革委", "现行版本": "第1版", "状态": "已确认", "推进状态": "推进中",
-        "验收时间": None, "成果数": 2, "新版本在审": "是", "在审版本": "第2版（待区县审核）"}
+    assert {k: wanzhou[k] for k in ("主管市级部门", "已确认填报", "推进状态", "验收时间", "成果数",
+                                    "有填报在审", "在审填报")} == {
+        "主管市级部门": "市发展改革委", "已确认填报": "第1次填报", "推进状态": "推进中",
+        "验收时间": None, "成果数": 2, "有填报在审": "是", "在审填报": "第2次填报（待区县审核）"}
     assert wanzhou["确认时间"] is not None
-    assert (rows[2]["现行版本"], rows[2]["推进状态"], rows[2]["成果数"], rows[2]["新版本在审"]) == \
-        ("无", "未填报", 0, "否")
+    assert (rows[2]["已确认填报"], rows[2]["推进状态"], rows[2]["成果数"], rows[2]["有填报在审"]) == \
+        ("尚未审核确认", "未填报", 0, "否")
 
 
 def test_department_sees_only_the_rows_of_its_own_pilots(session, w, city):
@@ -56,7 +56,7 @@ def test_department_sees_only_the_rows_of_its_own_pilots(session, w, city):
     assert keys(ndrc) == [("数字乡村改革试点", "万州区"), ("数字乡村改革试点", "黔江区")]
     assert keys(edu) == [("智慧教育100%覆盖试点", "万州区")]
     # A revision still at the district's own review has not reached the department yet.
-    assert ndrc[0]["新版本在审"] == "否"
+    assert ndrc[0]["有填报在审"] == "否"
     assert keys(view(session, w.edu_clerk, dept_id=w.dept_id)) == []
 
 
@@ -100,8 +100,8 @@ def test_export_holds_every_filtered_row_the_reader_may_see(session, w, city):
         [("数字乡村改革试点", "黔江区", "未填报")]
     rows = [r for _, r in exports.read_xlsx(everything)]
     assert list(rows[0]) == progress_overview.COLUMNS
-    assert [(r["区县"], r["现行版本"], r["成果数"]) for r in rows] == [("万州区", "第1版", 2),
-                                                                  ("黔江区", "无", 0)]
+    assert [(r["区县"], r["已确认填报"], r["成果数"]) for r in rows] == [("万州区", "第1次填报", 2),
+                                                                  ("黔江区", "尚未审核确认", 0)]
 
 
 def test_bad_filters_are_refused_in_chinese(session, w, city):
@@ -130,8 +130,8 @@ def test_a_confirmed_newer_revision_replaces_the_one_in_force(session, w, city):
 
     row = view(session, w.dept_clerk, district_id=w.wanzhou)[0]
 
-    assert (row["现行版本"], row["推进状态"], row["验收时间"], row["新版本在审"]) == \
-        ("第2版", "已完成", TODAY, "否")
+    assert (row["已确认填报"], row["推进状态"], row["验收时间"], row["有填报在审"]) == \
+        ("第2次填报", "已完成", TODAY, "否")
 
 
 def test_unknown_kind_of_reader_is_refused(session, w):
