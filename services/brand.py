@@ -643,6 +643,7 @@ class Filters:
 def selected(session: Session, *, actor: CurrentUser, filters: Filters,
              limit: int | None = None) -> list[tuple[BrandEntry, str, str]]:
     """(entry, district, category) the user may read, by district then 获评日期."""
+    require_active(session, actor)
     query = (select(BrandEntry, Org.name, BrandCategory.name)
              .join(Org, Org.id == BrandEntry.org_id)
              .outerjoin(BrandCategory, BrandCategory.id == BrandEntry.category_id)

@@ -167,6 +167,7 @@ def open_revision(session: Session, task_id: int) -> ProgressRevision | None:
 
 def tasks(session: Session, *, actor: CurrentUser) -> list[dict]:
     """The district's 推进任务 with the revision in force and the one being worked on."""
+    require_active(session, actor)
     if not actor.is_district:
         return []
     rows = session.execute(

@@ -15,7 +15,7 @@ from services.errors import PermissionDenied, ValidationError
 from services.flows import (
     PILOT_DISTRIBUTED, PROGRESS_CONFIRMED, PROGRESS_DEPT_REVIEW, PROGRESS_OFFICE_CONFIRM,
 )
-from services.identity import CurrentUser
+from services.identity import CurrentUser, require_active
 from services.progress import PROGRESS_STATUSES, REVIEW_STAGES
 
 UNREPORTED = "未填报"
@@ -108,6 +108,7 @@ def _row(r) -> dict:
 def rows(session: Session, *, actor: CurrentUser, filters: Filters = Filters(),
          page: int = 1, page_size: int = PAGE_SIZE) -> tuple[list[dict], int]:
     """One page of the overview (newest pilots first) and the number of matching rows."""
+    require_active(session, actor)
     query = _query(actor, filters)
     total = session.execute(select(func.count()).select_from(query.order_by(None).subquery())
                             ).scalar_one()
@@ -118,6 +119,7 @@ def rows(session: Session, *, actor: CurrentUser, filters: Filters = Filters(),
 
 def export(session: Session, *, actor: CurrentUser, filters: Filters = Filters()) -> bytes:
     """Every matching row as an Excel workbook."""
+    require_active(session, actor)
     found = session.execute(_query(actor, filters)).all()
     return exports.to_xlsx([_row(r) for r in found], headers=COLUMNS, sheet="试点推进总览")
 

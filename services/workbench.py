@@ -4,12 +4,13 @@ from sqlmodel import Session
 
 from models import AuditEvent, Org
 from services import registry
-from services.identity import CurrentUser
+from services.identity import CurrentUser, require_active
 from services.review import DRAFT, EDIT_ACTIONS, OWNER_ACTIONS, RETURNED, Action, Todo
 
 
 def todos(session: Session, *, actor: CurrentUser, limit: int = 200) -> list[Todo]:
     """Drafts and returned items of the actor's org, and items waiting for the actor's review."""
+    require_active(session, actor)
     items: list[Todo] = []
     for flow in registry.flows():
         model = flow.model
@@ -56,6 +57,7 @@ def todos(session: Session, *, actor: CurrentUser, limit: int = 200) -> list[Tod
 def submitted(session: Session, *, actor: CurrentUser, limit: int = 200) -> list[Todo]:
     """已上报、审核中: the records of the actor's unit that it entered and that now wait in a
     review stage, with who acts next (for whoever enters a module's records)."""
+    require_active(session, actor)
     items: list[Todo] = []
     for flow in registry.flows():
         model = flow.model

@@ -16,7 +16,8 @@ from ui import style
 def history(record_type: str, record_id: int) -> None:
     """审核记录 of a record, oldest first, with changed fields old→new."""
     with db.session_scope() as session:
-        rows = audit_history.rows(session, record_type=record_type, record_id=record_id)
+        rows = audit_history.rows(session, actor=st.session_state["current_user"],
+                                  record_type=record_type, record_id=record_id)
     with st.expander(f"审核记录（{len(rows)}）"):
         table(rows)
         excel_button(rows, filename=f"审核记录-{record_type}-{record_id}.xlsx",

@@ -7,7 +7,9 @@ import pytest
 from sqlalchemy import select, update
 
 from models import AuditEvent, Role, User, UserRole, utcnow
-from services import accounts, brand, records
+from services import (
+    accounts, brand, history, progress, progress_overview, records, workbench,
+)
 from services.errors import PermissionDenied
 from tests.factories import get_org, make_user
 from tests.services.brand_helpers import cast, good_input, snapshot, submitted
@@ -68,6 +70,14 @@ READS = {
     "evidence": lambda s, w, e: records.evidence(s, flow=brand.BRAND_FLOW, actor=w.reviewer,
                                                  record_id=e.id),
     "review_queue": lambda s, w, e: brand.BRAND_FLOW.review_queue(s, w.reviewer),
+    "list": lambda s, w, e: brand.search(s, actor=w.reviewer),
+    "history": lambda s, w, e: history.rows(s, actor=w.reviewer, record_type="brand",
+                                            record_id=e.id),
+    "todos": lambda s, w, e: workbench.todos(s, actor=w.reviewer),
+    # These may be empty for this reader; what matters is that they answer, then refuse.
+    "submitted": lambda s, w, e: (workbench.submitted(s, actor=w.reviewer), True),
+    "tasks": lambda s, w, e: (progress.tasks(s, actor=w.reviewer), True),
+    "overview": lambda s, w, e: progress_overview.rows(s, actor=w.reviewer),
 }
 
 

@@ -179,7 +179,7 @@ def test_secret_entry_drops_earlier_uploads_and_records_the_offline_delivery(ses
 
     assert entry.status == "待区县审核" and entry.is_secret and entry.sent_offline
     assert brand.evidence(session, actor=w.clerk, entry_id=entry.id) == []
-    rows = history.rows(session, record_type="brand", record_id=entry.id)
+    rows = history.rows(session, actor=w.clerk, record_type="brand", record_id=entry.id)
     assert "移除佐证材料：佐证材料：会议通知.pdf" in rows[-2]["修改内容"]
     assert "涉密材料已线下报送：False → True" in rows[-2]["修改内容"]
 
@@ -204,7 +204,7 @@ def test_clerk_removes_a_wrong_file_from_a_draft(session, w):
 
     names = [a.original_name for a in brand.evidence(session, actor=w.clerk, entry_id=entry.id)]
     assert names == ["会议通知.pdf"]
-    assert "移除佐证材料" in history.rows(session, record_type="brand",
+    assert "移除佐证材料" in history.rows(session, actor=w.clerk, record_type="brand",
                                         record_id=entry.id)[-1]["修改内容"]
 
 
@@ -363,7 +363,7 @@ def test_history_shows_the_category_by_name(session, w):
     brand.update(session, actor=w.clerk, entry_id=entry.id, version=entry.version,
                  data=good_input(w, category_id=w.national))
 
-    changes = history.rows(session, record_type="brand", record_id=entry.id)[-1]["修改内容"]
+    changes = history.rows(session, actor=w.clerk, record_type="brand", record_id=entry.id)[-1]["修改内容"]
     assert changes == "获评类别：获全市推广 → 获全国肯定性评价"
 
 

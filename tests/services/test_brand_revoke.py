@@ -49,7 +49,7 @@ def test_revocation_is_audited_with_its_reason_and_shown_as_such_in_the_history(
                             .order_by(AuditEvent.id.desc())).scalars().first()
     assert (event.action, event.from_status, event.to_status, event.comment, event.actor_id) == (
         "reject", "已通过", RETURNED, REASON, w.office.id)
-    last = history.rows(session, record_type="brand", record_id=entry.id)[-1]
+    last = history.rows(session, actor=w.office, record_type="brand", record_id=entry.id)[-1]
     assert (last["操作"], last["状态变化"], last["意见"]) == ("撤销通过", "已通过 → 退回修改", REASON)
 
 

@@ -143,7 +143,7 @@ def test_module_history_uses_its_labels_and_hides_only_declared_internals(kit, s
 
     act(session, record, Action.SAVE, people["clerk"],
         values={"item": "健全测试体系", "evidence": "a.pdf"})
-    rows = history.rows(session, record_type="kit", record_id=record.id)
+    rows = history.rows(session, actor=people["clerk"], record_type="kit", record_id=record.id)
 
     assert rows[-1]["操作"] == "保存"
     assert "改革事项：建立测试机制 → 健全测试体系" in rows[-1]["修改内容"]
@@ -212,7 +212,7 @@ def test_custom_action_has_its_label_and_needs_a_reason(kit, session, people):
     act(session, record, "praise", people["office"], comment="经验做法值得推广")
 
     assert "praise" in KIT.available_actions(record, people["office"])
-    assert history.rows(session, record_type="kit", record_id=record.id)[-1]["操作"] == "表扬"
+    assert history.rows(session, actor=people["clerk"], record_type="kit", record_id=record.id)[-1]["操作"] == "表扬"
 
 
 def test_system_step_is_taken_once_by_the_clock_and_never_by_a_person(kit, session, people):
@@ -231,7 +231,7 @@ def test_system_step_is_taken_once_by_the_clock_and_never_by_a_person(kit, sessi
     events = session.execute(select(AuditEvent).where(AuditEvent.record_type == "kit",
                                                       AuditEvent.action == "expire")).scalars().all()
     assert [(e.actor_id, e.actor_role) for e in events] == [(None, "system")]
-    assert history.rows(session, record_type="kit", record_id=record.id)[-1]["操作人"] == "系统"
+    assert history.rows(session, actor=people["clerk"], record_type="kit", record_id=record.id)[-1]["操作人"] == "系统"
     assert "expire" not in KIT.available_actions(record, people["office"])
 
 
