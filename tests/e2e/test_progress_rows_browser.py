@@ -62,7 +62,7 @@ def test_deleting_the_first_achievement_row_removes_that_row_and_keeps_the_secon
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     sign_in(page, server_with_passwords, "13800000101")
     open_page(page, "试点推进状态更新")
-    choose(page, "选择推进任务", "数字乡村改革试点（第1版（草稿））")
+    choose(page, "选择推进任务", "数字乡村改革试点（第1次填报（草稿））")
     measures = page.get_by_label("具体举措及解决问题", exact=True)
     expect(page.get_by_label("成果名称（第1项）", exact=True)).to_have_value(FIRST[0])
     expect(page.get_by_label("成果名称（第2项）", exact=True)).to_have_value(SECOND[0])
@@ -111,7 +111,7 @@ def test_on_a_phone_each_work_items_buttons_stay_on_one_line_beside_or_under_it(
     sign_in(page, server_with_passwords, "13800000101")
     page.goto(server_with_passwords + "/progress_update")  # the menu is folded away on a phone
     page.get_by_role("heading", name="试点推进状态更新").first.wait_for()
-    choose(page, "选择推进任务", "智慧城市改革试点（第1版（草稿））")
+    choose(page, "选择推进任务", "智慧城市改革试点（第1次填报（草稿））")
     line = page.get_by_test_id("stHorizontalBlock").filter(
         has=page.get_by_label("第1项", exact=True)).last
 
