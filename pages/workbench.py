@@ -29,6 +29,18 @@ counts = (("red", "退回修改", len(returned)), ("orange", "待审核", len(pe
           ("violet", "未读消息", unread))
 st.markdown(" ".join(f":{color}-badge[{label} **{n}**]" for color, label, n in counts))
 
+def card(item, text: str, *, key: str, reason: str | None = None) -> None:
+    """One record on the workbench: what and where it is, and 打开 to go to it."""
+    with st.container(border=True):
+        left, right = st.columns([6, 1])
+        left.markdown(text)
+        if reason is not None:
+            left.error(f"驳回原因：{ui.literal(reason) or '（未记录）'}")
+        if item.page and right.button("打开", key=f"{key}-{item.module}-{item.record_id}",
+                                      width="stretch"):
+            ui.open_record(item.page, item.open_key, item.record_id)
+
+
 todo_tab, submitted_tab, message_tab, password_tab = st.tabs(
     ["待办事项", f"已上报、审核中（{len(submitted)}）", f"消息通知（{unread}）", "修改密码"])
 
@@ -36,16 +48,10 @@ with todo_tab:
     if not todos:
         st.success("暂无待办事项。新的上报、退回和推进任务会出现在这里；已办的事项可在各模块的清单中查看。")
     for item in todos[:30]:
-        with st.container(border=True):
-            left, right = st.columns([6, 1])
-            left.markdown(f"**【{item.kind}】{item.module_label}：{ui.literal(item.title)}**  \n"
-                          f"{ui.literal(item.org_name)} · {item.status} · "
-                          f"{accounts.local_time(item.updated_at)}")
-            if item.kind == "退回修改":
-                left.error(f"驳回原因：{ui.literal(item.reason) or '（未记录）'}")
-            if item.page and right.button("打开", key=f"open-{item.module}-{item.record_id}",
-                                          width="stretch"):
-                ui.open_record(item.page, item.open_key, item.record_id)
+        card(item, f"**【{item.kind}】{item.module_label}：{ui.literal(item.title)}**  \n"
+                   f"{ui.literal(item.org_name)} · {item.status} · "
+                   f"{accounts.local_time(item.updated_at)}", key="open",
+             reason=item.reason if item.kind == "退回修改" else None)
     rows = [{"类别": t.kind, "模块": t.module_label, "名称": t.title, "状态": t.status,
              "单位": t.org_name, "驳回原因": t.reason,
              "更新时间": accounts.local_time(t.updated_at)} for t in todos]
@@ -56,14 +62,9 @@ with submitted_tab:
     if not submitted:
         st.info("暂无审核中的记录：上报后在此查看审核进度")
     for item in submitted[:30]:
-        with st.container(border=True):
-            left, right = st.columns([6, 1])
-            left.markdown(f"**{item.module_label}：{ui.literal(item.title)}**  \n"
-                          f"{item.status} · 等待{ui.literal(item.waiting_for)}处理 · "
-                          f"上报或更新于 {accounts.local_time(item.updated_at)}")
-            if item.page and right.button("打开", key=f"sub-{item.module}-{item.record_id}",
-                                          width="stretch"):
-                ui.open_record(item.page, item.open_key, item.record_id)
+        card(item, f"**{item.module_label}：{ui.literal(item.title)}**  \n"
+                   f"{item.status} · 等待{ui.literal(item.waiting_for)}处理 · "
+                   f"上报或更新于 {accounts.local_time(item.updated_at)}", key="sub")
     rows = [{"模块": t.module_label, "名称": t.title, "状态": t.status, "等待处理": t.waiting_for,
              "更新时间": accounts.local_time(t.updated_at)} for t in submitted]
     if rows:
