@@ -16,7 +16,7 @@ from sqlmodel import Session
 from models import (
     Attachment, AuditEvent, BrandCategory, BrandEntry, Org, OrgKind, Role, utcnow,
 )
-from services import clock, docnumbers, files, guidance as manual, limits, records, settings
+from services import clock, docnumbers, files, guidance as manual, limits, records, review, settings
 from services.db import lock_rows, transactional
 from services.errors import (
     CONFLICT_MESSAGE, Conflict, PermissionDenied, TransitionNotAllowed, ValidationError,
@@ -644,6 +644,7 @@ def selected(session: Session, *, actor: CurrentUser, filters: Filters,
              limit: int | None = None) -> list[tuple[BrandEntry, str, str]]:
     """(entry, district, category) the user may read, by district then 获评日期."""
     require_active(session, actor)
+    BRAND_FLOW.check_status_filter(filters.status)
     query = (select(BrandEntry, Org.name, BrandCategory.name)
              .join(Org, Org.id == BrandEntry.org_id)
              .outerjoin(BrandCategory, BrandCategory.id == BrandEntry.category_id)
@@ -704,15 +705,17 @@ class RejectionRate:
                 "区县审核驳回次数": self.district_rejections}
 
 
+def _bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
+    """The instants [from, until) of the Beijing dates start … end."""
+    return (datetime.combine(start, time.min, clock.LOCAL_TZ) if start else None,
+            datetime.combine(end + timedelta(days=1), time.min, clock.LOCAL_TZ) if end else None)
+
+
 def _period(start: date | None, end: date | None) -> list:
     """Audit events whose Beijing date lies in [start, end]."""
-    clauses = []
-    if start:
-        clauses.append(AuditEvent.created_at >= datetime.combine(start, time.min, clock.LOCAL_TZ))
-    if end:
-        clauses.append(AuditEvent.created_at < datetime.combine(end + timedelta(days=1), time.min,
-                                                                clock.LOCAL_TZ))
-    return clauses
+    since, until = _bounds(start, end)
+    return [c for c in (since is not None and AuditEvent.created_at >= since,
+                        until is not None and AuditEvent.created_at < until) if c is not False]
 
 
 def rejection_rates(session: Session, actor: CurrentUser, start: date | None = None,
@@ -741,10 +744,15 @@ def rejection_rates(session: Session, actor: CurrentUser, start: date | None = N
             r.district_submissions += n
         elif action == Action.APPROVE.value and target == OFFICE_REVIEW:
             r.office_submissions += n
-        elif action == Action.REJECT.value and source in (OFFICE_REVIEW, APPROVED):
-            r.office_rejections += n  # 撤销通过 of an approval counts as the office's rejection
+        elif action == Action.REJECT.value and source == OFFICE_REVIEW:
+            r.office_rejections += n
         elif action == Action.REJECT.value and source == DISTRICT_REVIEW:
             r.district_rejections += n
+    # 撤销通过 counts as the office's rejection, in the period the entry reached the office.
+    since, until = _bounds(start, end)
+    for org_id, _, _, n in review.corrections(session, module=MODULE, start=since, end=until):
+        if org_id in rates:
+            rates[org_id].office_rejections += n
     return list(rates.values())
 
 

@@ -76,6 +76,12 @@ def is_blank(value: str | None) -> bool:
     return all(not docnumbers.fold(ch) for ch in value or "")
 
 
+def visible_length(value: str | None) -> int:
+    """How many characters of `value` a reader sees (spaces and invisible ones not counted):
+    a minimum length such as a 驳回原因's five characters counts these."""
+    return sum(1 for ch in value or "" if docnumbers.fold(ch))
+
+
 def check_text(label: str, value: str | None, limit: int, *, multiline: bool | None = None
                ) -> None:
     """Refuse `value` when it is too long, holds a refused character or only invisible ones.

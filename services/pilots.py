@@ -339,6 +339,9 @@ def search_page(session: Session, *, actor: CurrentUser, district_id: int | None
                 ) -> tuple[list[dict], int]:
     """One page of the pilot list (filters: district, department, status, year; `own`: only
     those the actor's org created), newest first, and the number of matching pilots."""
+    PILOT_FLOW.check_status_filter(status)
+    if year is not None and not 1900 <= year <= 2999:
+        raise ValidationError(f"年份{year}超出范围，请重新选择")
     found, total = records.page(
         session, flow=PILOT_FLOW, actor=actor, offset=offset, limit=limit,
         where=_filters(actor, district_id=district_id, dept_id=dept_id, status=status,

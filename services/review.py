@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any, Callable, Iterable
 
 from sqlalchemy import DateTime, and_, false, func, or_, select, true, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from models import ROLE_LABELS, AuditEvent, Org, OrgKind, Role, User, utcnow
@@ -19,7 +20,7 @@ from services.errors import (
 )
 from services.db import transactional
 from services.identity import CurrentUser, require_active
-from services.limits import check_text
+from services.limits import check_text, visible_length
 
 DRAFT = "草稿"
 RETURNED = "退回修改"
@@ -29,6 +30,10 @@ SYSTEM_ROLE = "system"
 # whatever a flow adds in `engine_columns`, see `Flow.engine_owned`).
 ENGINE_COLUMNS = frozenset({"id", "status", "version", "org_id", "created_by", "created_at",
                             "updated_by", "updated_at", "approved_at", "confirmed_at"})
+# How a refusal names them when the module gives no label of its own.
+ENGINE_LABELS = {"id": "编号", "status": "状态", "version": "版本号", "org_id": "所属单位",
+                 "created_by": "创建人", "created_at": "创建时间", "updated_by": "修改人",
+                 "updated_at": "修改时间", "approved_at": "通过时间", "confirmed_at": "确认时间"}
 
 
 class Action(StrEnum):
@@ -280,10 +285,20 @@ class Flow:
         return frozenset((ENGINE_COLUMNS | stamps | self.engine_columns) & set(columns.keys()))
 
     def refuse_engine_columns(self, values: dict | None) -> None:
-        """ValidationError naming any engine-owned column among form `values`."""
-        if owned := sorted(self.engine_owned & set(values or {})):
-            names = "、".join(self.labels.get(name, name) for name in owned)
+        """ValidationError naming any engine-owned column among form `values`, or any name
+        that is no column of the record (nothing a form sends is dropped without a word)."""
+        given = set(values or {})
+        if owned := sorted(self.engine_owned & given):
+            names = "、".join(self.labels.get(n) or ENGINE_LABELS.get(n, n) for n in owned)
             raise ValidationError(f"不能填写{names}：这些字段由审核流程维护")
+        if unknown := sorted(given - set(self.model.__table__.columns.keys())):
+            raise ValidationError(f"{self.label}没有这些字段：{'、'.join(unknown)}，未保存")
+
+    def check_status_filter(self, status: str | None) -> None:
+        """A list filtered by status names one of this flow's states (anything else is refused,
+        never sent to the database)."""
+        if status is not None and status not in self.states:
+            raise ValidationError(f"{self.label}没有“{status[:20]}”这一状态，请重新选择")
 
     # --- the table ---------------------------------------------------------------------------
 
@@ -521,7 +536,7 @@ class Flow:
             raise ValidationError("记录不存在或已被删除，请刷新后重试")
         t = self.check(action, record, actor, version, session=session)
         comment = (comment or "").strip()
-        if t.needs_reason and len(comment) < MIN_REASON_LENGTH:
+        if t.needs_reason and visible_length(comment) < MIN_REASON_LENGTH:
             raise ValidationError(f"请填写{t.label or self.action_label(action)}原因"
                                   f"（不少于{MIN_REASON_LENGTH}个字）")
         check_text("意见", comment, AuditEvent.__table__.c.comment.type.length)
@@ -662,17 +677,50 @@ def last_rejection(session: Session, *, record_type: str, record_id: int) -> Aud
     ).scalars().first()
 
 
+def corrections(session: Session, *, module: str | None = None, start: datetime | None = None,
+                end: datetime | None = None) -> list[tuple[int, str, str, int]]:
+    """(district, module, stage, count) of corrections such as 撤销通过, each counted at the stage
+    whose decision it reverses and by the time the record last arrived there, when that lies
+    in [start, end)."""
+    from services import registry  # the registry imports this module
+
+    fix, arrival = aliased(AuditEvent), aliased(AuditEvent)
+    found = []
+    for flow in registry.flows():
+        if module and flow.module != module:
+            continue
+        for t in flow.transitions:
+            if not (t.corrects and t.action == Action.REJECT):
+                continue
+            reversed_arrival = select(func.max(arrival.id)).where(
+                arrival.record_type == flow.module, arrival.record_id == fix.record_id,
+                arrival.to_status == t.corrects, arrival.id < fix.id).scalar_subquery()
+            query = (select(fix.org_id, func.count()).select_from(fix)
+                     .join(AuditEvent, AuditEvent.id == reversed_arrival)
+                     .where(fix.record_type == flow.module, fix.action == Action.REJECT.value,
+                            fix.from_status == t.source)
+                     .group_by(fix.org_id))
+            if start:
+                query = query.where(AuditEvent.created_at >= start)
+            if end:
+                query = query.where(AuditEvent.created_at < end)
+            found += [(org, flow.module, t.corrects, n)
+                      for org, n in session.execute(query).all()]
+    return found
+
+
 def rejection_rates(session: Session, *, module: str | None = None,
                     start: datetime | None = None, end: datetime | None = None) -> list[dict]:
     """驳回率 per district, module and review stage: rejections ÷ arrivals at that stage.
 
     Only the flow's review stages count as 环节: an approval into an end state (已通过, 已确认)
     is not an arrival anywhere a rejection could happen. A correction (e.g. 撤销通过) counts as
-    a rejection at the stage whose decision it reverses."""
+    a rejection at the stage whose decision it reverses, in the period of that decision's
+    arrival (`corrections`), so no period counts more rejections than arrivals."""
     from services import registry  # the registry imports this module
 
     stages = {flow.module: set(flow.review_stages) for flow in registry.flows()}
-    corrected = {(flow.module, t.source): t.corrects for flow in registry.flows()
+    corrected = {(flow.module, t.source) for flow in registry.flows()
                  for t in flow.transitions if t.corrects and t.action == Action.REJECT}
 
     def scoped(query):
@@ -694,8 +742,10 @@ def rejection_rates(session: Session, *, module: str | None = None,
             select(AuditEvent.org_id, AuditEvent.record_type, AuditEvent.from_status, func.count())
             .where(AuditEvent.action == Action.REJECT.value)
             .group_by(AuditEvent.org_id, AuditEvent.record_type, AuditEvent.from_status))).all():
-        key = (org, mod, corrected.get((mod, source), source))
-        rejections[key] = rejections.get(key, 0) + n
+        if (mod, source) not in corrected:  # counted below, where the decision was made
+            rejections[(org, mod, source)] = rejections.get((org, mod, source), 0) + n
+    for org, mod, stage, n in corrections(session, module=module, start=start, end=end):
+        rejections[(org, mod, stage)] = rejections.get((org, mod, stage), 0) + n
     return [
         {"org_id": org, "module": mod, "stage": stage, "submissions": n,
          "rejections": rejections.get((org, mod, stage), 0),

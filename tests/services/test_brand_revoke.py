@@ -153,3 +153,44 @@ def test_a_revoked_entry_is_corrected_and_approved_again(session, w):
 
     assert entry.status == "已通过" and entry.approved_at is not None
 
+
+
+def test_a_reason_of_invisible_characters_is_not_a_reason(session, w):
+    entry = approved(session, w)
+    before = snapshot(session)
+
+    with pytest.raises(ValidationError, match="不少于5个字"):
+        revoke(session, entry, w.office, reason="好\u200b\u200b\u200b\u200b")
+
+    assert snapshot(session) == before
+
+
+def test_a_revocation_counts_where_the_entry_reached_the_office_so_no_rate_exceeds_all(
+        session, w, monkeypatch):
+    from datetime import datetime, time, timedelta
+
+    from services import clock
+    real = review.utcnow
+    monkeypatch.setattr(review, "utcnow", lambda: real() - timedelta(days=60))
+    entry = approved(session, w)  # reached the office and approved two months ago
+    monkeypatch.setattr(review, "utcnow", real)
+    today = clock.today()
+    recent, earlier = (today - timedelta(days=7), today), \
+        (today - timedelta(days=70), today - timedelta(days=50))
+
+    revoke(session, entry, w.office)
+
+    def office(period):
+        (rate,) = [r for r in brand.rejection_rates(session, w.office, *period)
+                   if r.org_id == w.wanzhou]
+        return rate.office_submissions, rate.office_rejections
+
+    def engine(period):
+        start, end = (datetime.combine(period[0], time.min, clock.LOCAL_TZ),
+                      datetime.combine(period[1] + timedelta(days=1), time.min, clock.LOCAL_TZ))
+        return {r["stage"]: (r["submissions"], r["rejections"]) for r in
+                review.rejection_rates(session, module="brand", start=start, end=end)
+                if r["org_id"] == w.wanzhou}.get("待市委改革办审核", (0, 0))
+
+    assert office(earlier) == engine(earlier) == (1, 1)
+    assert office(recent) == engine(recent) == (0, 0)

@@ -30,14 +30,15 @@ def test_every_flow_declares_its_engine_columns_with_its_timestamps():
     assert "item" not in owned["brand"] and "awarded_on" not in owned["brand"]
 
 
-@pytest.mark.parametrize("column, value", [("id", 424242), ("version", 7), ("status", "已通过"),
-                                           ("approved_at", STAMP), ("org_id", 1)])
-def test_create_refuses_engine_columns_and_writes_nothing(session, column, value):
+@pytest.mark.parametrize("column, value, label", [
+    ("id", 424242, "编号"), ("version", 7, "版本号"), ("status", "已通过", "状态"),
+    ("approved_at", STAMP, "通过时间"), ("org_id", 1, "所属单位")])
+def test_create_refuses_engine_columns_and_writes_nothing(session, column, value, label):
     w = cast(session)
     values = {k: v for k, v in brand_values(w).items() if k in BrandEntry.model_fields}
     values[column] = value
 
-    with pytest.raises(ValidationError, match=f"不能填写{column}") as refused:
+    with pytest.raises(ValidationError, match=f"不能填写{label}") as refused:
         records.create(session, flow=brand.BRAND_FLOW, actor=w.clerk, values=values)
 
     assert "审核流程维护" in str(refused.value)
@@ -45,17 +46,37 @@ def test_create_refuses_engine_columns_and_writes_nothing(session, column, value
     assert session.execute(select(func.count()).select_from(BrandEntry)).scalar_one() == 0
 
 
-@pytest.mark.parametrize("column, value", [("approved_at", STAMP), ("version", 9),
-                                           ("created_by", 1), ("id", 424242)])
-def test_save_refuses_engine_columns_on_a_draft_and_changes_nothing(session, column, value):
+@pytest.mark.parametrize("column, value, label", [
+    ("approved_at", STAMP, "通过时间"), ("version", 9, "版本号"), ("created_by", 1, "创建人"),
+    ("id", 424242, "编号")])
+def test_save_refuses_engine_columns_on_a_draft_and_changes_nothing(session, column, value,
+                                                                    label):
     w = cast(session)
     entry = brand.create(session, actor=w.clerk, data=good_input(w))
     before = snapshot(session)
 
-    with pytest.raises(ValidationError, match=f"不能填写{column}"):
+    with pytest.raises(ValidationError, match=f"不能填写{label}"):
         records.save(session, flow=brand.BRAND_FLOW, actor=w.clerk, record_id=entry.id,
                      version=entry.version, values={"item": "改写后的事项", column: value})
     session.rollback()
 
     assert snapshot(session) == before
     assert session.get(BrandEntry, entry.id, populate_existing=True).approved_at is None
+
+
+@pytest.mark.parametrize("save", [False, True])
+def test_a_name_that_is_no_field_of_the_record_is_refused_not_dropped(session, save):
+    w = cast(session)
+    entry = brand.create(session, actor=w.clerk, data=good_input(w))
+    before = snapshot(session)
+
+    with pytest.raises(ValidationError, match="没有这些字段：foo"):
+        if save:
+            records.save(session, flow=brand.BRAND_FLOW, actor=w.clerk, record_id=entry.id,
+                         version=entry.version, values={"item": "改写后的事项", "foo": 1})
+        else:
+            records.create(session, flow=brand.BRAND_FLOW, actor=w.clerk,
+                           values={"item": "建立新机制", "foo": 1})
+    session.rollback()
+
+    assert snapshot(session) == before

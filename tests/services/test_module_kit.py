@@ -235,12 +235,13 @@ def test_system_step_is_taken_once_by_the_clock_and_never_by_a_person(kit, sessi
     assert "expire" not in KIT.available_actions(record, people["office"])
 
 
-@pytest.mark.parametrize("field", ["status", "version", "org_id", "created_by", "id",
-                                   "created_at"])
-def test_apply_refuses_values_that_touch_the_engine_fields(kit, session, people, field):
+@pytest.mark.parametrize("field, label", [
+    ("status", "状态"), ("version", "版本号"), ("org_id", "所属单位"), ("created_by", "创建人"),
+    ("id", "编号"), ("created_at", "创建时间")])
+def test_apply_refuses_values_that_touch_the_engine_fields(kit, session, people, field, label):
     record = new_record(session, people["clerk"], item="建立测试机制")
 
-    with pytest.raises(ValidationError, match=f"不能填写{field}：这些字段由审核流程维护"):
+    with pytest.raises(ValidationError, match=f"不能填写{label}：这些字段由审核流程维护"):
         act(session, record, Action.SAVE, people["clerk"], values={field: 99})
 
     session.expire_all()

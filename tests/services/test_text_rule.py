@@ -375,3 +375,15 @@ def test_a_password_with_a_lone_surrogate_is_a_wrong_password_not_a_crash(sessio
     with pytest.raises(ValidationError, match="新密码"):
         accounts.change_password(session, actor=user, old="Passw0rd!", new="Abcdefg1\x00",
                                  confirm="Abcdefg1\x00")
+
+
+@pytest.mark.parametrize("status", ["a\x00b", "a\ud800b", "不存在的状态"])
+def test_a_status_filter_that_is_no_state_is_refused_before_the_database(session, status):
+    from services import brand, pilots
+    from tests.services.brand_helpers import cast
+    w = cast(session)
+
+    with pytest.raises(ValidationError, match="没有.*这一状态"):
+        brand.search(session, actor=w.office, filters=brand.Filters(status=status))
+    with pytest.raises(ValidationError, match="没有.*这一状态"):
+        pilots.search(session, actor=w.office, status=status)
