@@ -34,7 +34,7 @@ def brand_form(key: str, *, entry: BrandEntry | None, categories: list[BrandCate
     ui.required_note(*(f"{key}-{name}" for name in
                        ("item", "category", "date", "situation", "problems", "results")))
     item = st.text_input("改革事项", value=e.item if e else "", key=f"{key}-item",
-                         help=HELP["改革事项"], max_chars=200)
+                         help=HELP["改革事项"])
     _warn(brand.item_warning(item))
     names = {c.id: c.name + ("（已停用）" if c.retired else "") for c in categories}
     ids = list(names)
@@ -47,13 +47,13 @@ def brand_form(key: str, *, entry: BrandEntry | None, categories: list[BrandCate
     if problem := brand.awarded_problem(awarded, start=start, today=today):
         st.error(problem)
     situation = st.text_area("具体情形", value=e.situation if e else "", key=f"{key}-situation",
-                             help=HELP["具体情形"], height=100, max_chars=5000)
+                             help=HELP["具体情形"], height=100)
     problems = st.text_area("解决问题", value=e.problems if e else "", key=f"{key}-problems",
-                            help=HELP["解决问题"], height=100, max_chars=5000,
+                            help=HELP["解决问题"], height=100,
                             placeholder="针对×××问题，出台《××》/上线×××应用/建立×××制度/召开×××会议，实现×××")
     _warn(brand.problems_warning(problems))
     results = st.text_area("主要成果", value=e.results if e else "", key=f"{key}-results",
-                           help=HELP["主要成果"], height=100, max_chars=5000)
+                           help=HELP["主要成果"], height=100)
     _warn(brand.results_warning(results))
 
     commendation = st.radio("佐证材料是否为通报表彰、领导批示", COMMENDATIONS, key=f"{key}-praise",

@@ -23,14 +23,14 @@ def _seen(category_id: int, version: int) -> None:
 
 
 with st.form("add-category", clear_on_submit=True):
-    name = st.text_input("新增获评类别", placeholder="如：国家层面推广", max_chars=64)
+    name = st.text_input("新增获评类别", placeholder="如：国家层面推广")
     if st.form_submit_button("新增", type="primary"):
         ui.perform(brand.add_category, f"已新增获评类别“{name.strip()}”", name=name)
 
 for c in categories:
     with st.container(border=True):
         st.markdown(f"**{ui.literal(c.name)}**" + ("（已停用）" if c.retired else "（在用）"))
-        new_name = st.text_input("名称", value=c.name, key=f"name-{c.id}", max_chars=64,
+        new_name = st.text_input("名称", value=c.name, key=f"name-{c.id}",
                                  on_change=_seen, args=(c.id, c.version))
         left, right = st.columns(2)
         if left.button("改名", key=f"rename-{c.id}", width="stretch",

@@ -56,7 +56,7 @@ def describe(chosen: Filters) -> str:
 
 
 def _mb(size: int) -> str:
-    return f"{size / 1048576:.1f} MB"
+    return f"{size / 1048576:.1f} MB" if size >= 104858 else f"{max(1, round(size / 1024))} KB"
 
 
 with tabs[0]:

@@ -61,8 +61,8 @@ pages = max(1, -(-total // progress_overview.PAGE_SIZE))
 st.caption(f"共 {total} 条")
 ui.table(rows)
 c = st.columns([2, 2, 3])
-c[0].number_input(f"页码（共{pages}页）", min_value=1, max_value=pages, value=min(page, pages),
-                  step=1, key="po-page")
+st.session_state["po-page"] = min(page, pages)  # the page shown (a link may have set it)
+c[0].number_input(f"页码（共{pages}页）", min_value=1, max_value=pages, step=1, key="po-page")
 
 
 def _workbook() -> bytes:  # built only when the button is pressed

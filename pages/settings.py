@@ -20,8 +20,7 @@ try:
 except ValueError:
     start = None
 with st.form("settings"):
-    values = {key: st.text_input(labels[key], value=current[key], key=f"set-{key}",
-                                 max_chars=settings.VALUE_LIMIT)
+    values = {key: st.text_input(labels[key], value=current[key], key=f"set-{key}")
               for key in TEXT_KEYS}
     # Any real date can be picked; the service answers one that makes no sense (after today).
     picked = st.date_input(labels["brand_start_date"], value=start, key="set-brand_start_date",

@@ -149,7 +149,7 @@ with org_tab:
     ui.excel_button(org_rows, filename="单位列表.xlsx", key="orgs-xlsx")
     st.caption("41个区县和市委改革办为固定单位；市级部门可新增和更名。")
     with st.form("create_org", clear_on_submit=True):
-        new_org = st.text_input("新增市级部门名称", max_chars=64)
+        new_org = st.text_input("新增市级部门名称")
         if st.form_submit_button("新增单位"):
             act(orgs.create_department, "已新增市级部门", name=new_org)
     departments = {r["id"]: r["单位名称"] for r in org_rows if r["类型"] == "市级部门"}
@@ -157,7 +157,7 @@ with org_tab:
                       placeholder="请选择市级部门")
     if renamed is not None:
         with st.form(f"rename-org-{renamed}"):
-            new_name = st.text_input("新名称", value=departments[renamed], max_chars=64,
+            new_name = st.text_input("新名称", value=departments[renamed],
                                      key=f"rename-{renamed}-name")
             if st.form_submit_button("保存新名称"):
                 act(orgs.rename, "单位已更名", org_id=renamed, name=new_name)

@@ -2,6 +2,7 @@
 import streamlit as st
 
 import ui
+from models import Role
 from services import accounts, db, notifications, workbench
 
 user = ui.require_user()
@@ -23,11 +24,14 @@ returned = [t for t in todos if t.kind == "退回修改"]
 pending = [t for t in todos if t.kind == "待我审核"]
 drafts = [t for t in todos if t.kind == "草稿"]
 tasks = [t for t in todos if t.kind == "推进任务"]
+# Leaders and administrators enter and review nothing: their workbench is their messages.
+works = user.has(Role.CLERK, Role.REVIEWER)
 # One compact line of counts: it stays one line on a phone, unlike five metric cards.
-counts = (("red", "退回修改", len(returned)), ("orange", "待审核", len(pending)),
-          ("blue", "推进任务", len(tasks)), ("gray", "草稿", len(drafts)),
-          ("violet", "未读消息", unread))
+counts = ((("red", "退回修改", len(returned)), ("orange", "待审核", len(pending)),
+           ("blue", "推进任务", len(tasks)), ("gray", "草稿", len(drafts))) if works else ()) + \
+    (("violet", "未读消息", unread),)
 st.markdown(" ".join(f":{color}-badge[{label} **{n}**]" for color, label, n in counts))
+
 
 def card(item, text: str, *, key: str, reason: str | None = None) -> None:
     """One record on the workbench: what and where it is, and 打开 to go to it."""
@@ -41,8 +45,10 @@ def card(item, text: str, *, key: str, reason: str | None = None) -> None:
             ui.open_record(item.page, item.open_key, item.record_id)
 
 
-todo_tab, submitted_tab, message_tab, password_tab = st.tabs(
-    ["待办事项", f"已上报、审核中（{len(submitted)}）", f"消息通知（{unread}）", "修改密码"])
+tabs = st.tabs(["待办事项"] + ([f"已上报、审核中（{len(submitted)}）"] if works else [])
+               + [f"消息通知（{unread}）", "修改密码"])
+todo_tab, message_tab, password_tab = tabs[0], tabs[-2], tabs[-1]
+submitted_tab = tabs[1] if works else None
 
 with todo_tab:
     if not todos:
@@ -58,17 +64,18 @@ with todo_tab:
     ui.table(rows, empty=None)  # the line above already says there is nothing to do
     ui.excel_button(rows, filename="业务工作台待办.xlsx", key="todo-xlsx")
 
-with submitted_tab:
-    if not submitted:
-        st.info("暂无审核中的记录：上报后在此查看审核进度")
-    for item in submitted[:30]:
-        card(item, f"**{item.module_label}：{ui.literal(item.title)}**  \n"
-                   f"{item.status} · 等待{ui.literal(item.waiting_for)}处理 · "
-                   f"上报或更新于 {accounts.local_time(item.updated_at)}", key="sub")
-    rows = [{"模块": t.module_label, "名称": t.title, "状态": t.status, "等待处理": t.waiting_for,
-             "更新时间": accounts.local_time(t.updated_at)} for t in submitted]
-    if rows:
-        ui.excel_button(rows, filename="已上报审核中.xlsx", key="submitted-xlsx")
+if submitted_tab is not None:  # leaders and administrators report nothing
+    with submitted_tab:
+        if not submitted:
+            st.info("暂无审核中的记录：上报后在此查看审核进度")
+        for item in submitted[:30]:
+            card(item, f"**{item.module_label}：{ui.literal(item.title)}**  \n"
+                       f"{item.status} · 等待{ui.literal(item.waiting_for)}处理 · "
+                       f"上报或更新于 {accounts.local_time(item.updated_at)}", key="sub")
+        rows = [{"模块": t.module_label, "名称": t.title, "状态": t.status, "等待处理": t.waiting_for,
+                 "更新时间": accounts.local_time(t.updated_at)} for t in submitted]
+        if rows:
+            ui.excel_button(rows, filename="已上报审核中.xlsx", key="submitted-xlsx")
 
 with message_tab:
     if unread and st.button("全部标为已读"):

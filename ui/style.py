@@ -32,6 +32,8 @@ STYLESHEET = f"""
 [data-testid="stSkipToContent"]::after {{content:"跳到主要内容";{_SHOW}}}
 [role="listbox"][data-empty="true"] [role="option"] span {{{_REPLACE}}}
 [role="listbox"][data-empty="true"] [role="option"] span::after {{content:"无匹配选项";{_SHOW}}}
+/* 作废, 删除, 撤回, 停用 (ui.confirm_action): plainly a button, never mistaken for 保存并上报. */
+[data-testid="stBaseButton-tertiary"] {{color:#B71C1C !important; text-decoration:underline;}}
 /* Long words and addresses wrap instead of pushing the page sideways on a phone. */
 [data-testid="stMarkdownContainer"] p, [data-testid="stText"] {{overflow-wrap:anywhere;}}
 @media {PHONE} {{
@@ -48,7 +50,10 @@ CLOSE_MENU_ON_PHONE = """<script>
   if (window.__reformMenuCloser) return;
   window.__reformMenuCloser = true;
   document.addEventListener("click", (event) => {
-    if (!event.target.closest('[data-testid="stSidebarNav"] a')) return;
+    // A page chosen, or 退出登录 (the next person's first page would open under the menu).
+    if (!event.target.closest('[data-testid="stSidebarNav"] a, .st-key-logout_button button')) {
+      return;
+    }
     if (!window.matchMedia("%s").matches) return;
     setTimeout(() => {
       const close = document.querySelector('[data-testid="stSidebarCollapseButton"] button');

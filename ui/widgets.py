@@ -93,7 +93,10 @@ def _cell(value):
     """A table cell as a user reads it: local time, and nothing (not "None") when empty."""
     if value is None:
         return ""
-    return local_time(value) if isinstance(value, datetime) else value
+    if isinstance(value, datetime):
+        return local_time(value)
+    # A date as text: a column of dates and empty cells stays one type for the table.
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def table(rows: list[dict], *, hide: tuple[str, ...] = ("id",), empty: str | None = "暂无数据"

@@ -179,3 +179,14 @@ def test_a_refused_submit_of_a_saved_draft_writes_nothing_and_keeps_the_draft_op
         assert s.execute(select(func.count()).select_from(AuditEvent)).scalar_one() == events
     assert at.selectbox(key="mine-pick").value == draft.id
     assert at.text_input(key=f"{key}-item").value == "建立跨部门协同机制"  # what was typed stays
+
+
+def test_an_over_long_item_is_answered_with_the_limit_not_dropped_by_the_field(app_db):
+    at = _fill(_entry_page(), item="建立" + "机" * 199)  # 201 characters, one over the limit
+
+    next(b for b in at.button if b.label == "保存").click().run()
+
+    assert not at.exception
+    assert any("“改革事项”最多200个字，当前201个字" in e.value for e in at.error)
+    with db.session_scope() as s:
+        assert brand.search(s, actor=user("13800000101")) == []

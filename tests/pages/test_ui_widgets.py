@@ -108,3 +108,15 @@ def test_required_fields_get_a_mark_and_the_form_says_what_it_means(app_db):
     styles = " ".join(h.proto.body for h in at.get("html"))
     assert '.st-key-districts [data-testid="stWidgetLabel"] p::after' in styles
     assert any("标＊的为必填项" in c.value for c in at.caption)
+
+
+def test_a_column_of_dates_and_empty_cells_is_one_type_of_text():
+    from datetime import date, datetime, timezone
+
+    from ui.widgets import _cell
+
+    cells = [_cell(date(2024, 5, 10)), _cell(None),
+             _cell(datetime(2024, 5, 10, 16, 30, tzinfo=timezone.utc))]
+
+    assert cells[:2] == ["2024-05-10", ""]
+    assert all(isinstance(c, str) for c in cells)

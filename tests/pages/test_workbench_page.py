@@ -97,3 +97,16 @@ def test_a_submitted_pilot_shows_where_it_waits(app_db):
     assert not at.exception
     assert any("待区县审核 · 等待万州区审核员处理" in m.value for m in at.markdown)
     assert at.tabs[1].label == "已上报、审核中（1）"
+
+
+@pytest.mark.parametrize("phone, works", [("13800000000", False), ("13800000103", False),
+                                          ("13800000101", True), ("13800000102", True)])
+def test_only_those_who_enter_or_review_see_the_to_do_counts_and_submitted_tab(app_db, phone,
+                                                                               works):
+    at = logged_in(phone).run()
+
+    assert not at.exception
+    badges = " ".join(m.value for m in at.markdown if "-badge[" in m.value)
+    assert ("退回修改" in badges) == works and ("草稿" in badges) == works
+    assert "未读消息" in badges
+    assert any(t.label.startswith("已上报、审核中") for t in at.tabs) == works
