@@ -44,7 +44,7 @@ PART_LIMIT = 100 * 1024 * 1024  # stored bytes per part (the archive is about as
 REACHED_OFFICE = (brand.OFFICE_REVIEW, brand.APPROVED)
 # Windows device names, whatever the extension; the superscript digits count too.
 RESERVED = ({"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
-            | {f"{port}{n}" for port in ("COM", "LPT") for n in "123456789¹²³"})
+            | {f"{port}{n}" for port in ("COM", "LPT") for n in "0123456789¹²³"})
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*]')
 # Kinds that are compressed already: stored as they are, which is faster and no bigger.
 _STORED_KINDS = {"pdf", "png", "jpg", "docx"}
