@@ -134,6 +134,10 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         session.rollback()
         log.error("text the database cannot encode", exc_info=exc)
         raise ValidationError(DATA_MESSAGE) from exc
+    except OverflowError as exc:  # SQLite: a number beyond 64 bits (PostgreSQL: a DataError)
+        session.rollback()
+        log.error("a number the database cannot hold", exc_info=exc)
+        raise ValidationError(DATA_MESSAGE) from exc
     except BaseException:
         session.rollback()
         raise

@@ -49,3 +49,14 @@ def test_a_data_error_inside_an_action_is_the_same_refusal(engine):
         action(s)
 
     assert _settings(engine) == 0
+
+
+def test_an_id_beyond_what_the_database_holds_is_a_chinese_refusal(engine):
+    from services import brand
+    from tests.factories import make_user
+    from models import Role
+    with db.session_scope(engine) as s:
+        office = make_user(s, org="市委改革办", role=Role.REVIEWER)
+
+    with pytest.raises(ValidationError, match=DATA_MESSAGE), db.session_scope(engine) as s:
+        brand.get(s, actor=office, entry_id=2 ** 70)
