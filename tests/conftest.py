@@ -57,26 +57,38 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
+# Every database test runs on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL as well.
+BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+
+
 @pytest.fixture
-def engine(tmp_path, pg_database_url, sqlite_template, monkeypatch):
-    if pg_database_url:
-        eng = db.get_engine(pg_database_url)
-        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-        with eng.begin() as conn:
-            # The audit trail refuses TRUNCATE (its trigger); a test database is the exception.
-            conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
-        monkeypatch.setenv("DATABASE_URL", pg_database_url)
-    else:
-        shutil.copyfile(sqlite_template, tmp_path / "test.db")
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-        eng = db.make_engine(url)
-        monkeypatch.setenv("DATABASE_URL", url)
-        db._engines[url] = eng
-    yield eng
+def pg_engine(pg_database_url, monkeypatch):
+    """The migrated PostgreSQL test database, emptied (skips without TEST_DATABASE_URL)."""
     if not pg_database_url:
-        eng.dispose()
+        pytest.skip("TEST_DATABASE_URL not set")
+    eng = db.get_engine(pg_database_url)
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with eng.begin() as conn:
+        # The audit trail refuses TRUNCATE (its trigger); a test database is the exception.
+        conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
+    monkeypatch.setenv("DATABASE_URL", pg_database_url)
+    return eng
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request, tmp_path, sqlite_template, monkeypatch):
+    if request.param == "postgresql":
+        yield request.getfixturevalue("pg_engine")
+        return
+    shutil.copyfile(sqlite_template, tmp_path / "test.db")
+    url = f"sqlite:///{tmp_path / 'test.db'}"
+    eng = db.make_engine(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    db._engines[url] = eng
+    yield eng
+    eng.dispose()
 
 
 @pytest.fixture

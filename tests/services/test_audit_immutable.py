@@ -24,7 +24,7 @@ def migrated(request, tmp_path):
     else:
         if not request.getfixturevalue("pg_database_url"):
             pytest.skip("TEST_DATABASE_URL not set")
-        engine = request.getfixturevalue("engine")  # the migrated PostgreSQL test database
+        engine = request.getfixturevalue("pg_engine")  # the migrated PostgreSQL test database
     with Session(engine, expire_on_commit=False) as session:
         seed.seed_orgs(session)
         clerk = make_user(session)

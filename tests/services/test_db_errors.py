@@ -56,7 +56,7 @@ def engine_and_holder(dialect, request, tmp_path, monkeypatch):
         url = request.getfixturevalue("pg_database_url")
         if not url:
             pytest.skip("TEST_DATABASE_URL not set")
-        request.getfixturevalue("engine")  # empties the PostgreSQL test database
+        request.getfixturevalue("pg_engine")  # empties the PostgreSQL test database
         engine = db.make_engine(url)
     with Session(engine) as s:
         seed.seed_orgs(s)
