@@ -38,6 +38,38 @@ def _reset_peak_rss() -> bool:
         return False
 
 
+def add_approved_entries(session, *, files: int, size_kb: int,
+                         per_item: int = FILES_PER_ITEM) -> None:
+    """`files` PDF evidence files of `size_kb` KB each, `per_item` to an approved brand entry,
+    the entries spread over the districts (one clerk as their author)."""
+    from sqlalchemy import select
+
+    from models import BrandEntry, Org, OrgKind, Role, User, UserRole
+    from services import accounts, brand, files as stored
+
+    districts = session.execute(select(Org).where(Org.kind == OrgKind.DISTRICT)
+                                .order_by(Org.sort_order)).scalars().all()
+    category = brand.categories(session)[0].id
+    clerk = User(phone="15200000001", name="录入员", org_id=districts[0].id, password_hash="x")
+    session.add(clerk)
+    session.flush()
+    session.add(UserRole(user_id=clerk.id, role=Role.CLERK.value))
+    clerk_user = accounts.current_user(session, clerk)
+    for n in range(files // per_item):
+        entry = BrandEntry(org_id=districts[n % len(districts)].id, status=brand.APPROVED,
+                           created_by=clerk.id, updated_by=clerk.id,
+                           item=f"建立第{n}项协同治理机制", category_id=category,
+                           awarded_on=date(2024, 1 + n % 12, 1), situation="全市推广",
+                           problems="针对…问题", results="建立…制度")
+        session.add(entry)
+        session.flush()
+        for _ in range(per_item):
+            stored.store(session, actor=clerk_user, filename="佐证材料.pdf",
+                         data=b"%PDF-1.4\n" + os.urandom(size_kb * 1024),
+                         allowed=stored.DOCUMENT, record_type="brand", record_id=entry.id,
+                         purpose=brand.EVIDENCE)
+
+
 def main() -> int:
     data_dir = tempfile.mkdtemp(prefix="brand-zip-bench-")
     os.environ["REFORM_DATA_DIR"] = data_dir
@@ -45,37 +77,17 @@ def main() -> int:
 
     from sqlalchemy import select
 
-    from models import BrandEntry, Org, OrgKind, Role, User, UserRole
-    from services import accounts, brand, brand_zip, db, files, seed
+    from models import User
+    from services import accounts, brand, brand_zip, db, seed
 
     db.migrate()
     with db.session_scope() as session:
         seed.seed_all(session)
         brand.seed_categories(session)
-        districts = session.execute(select(Org).where(Org.kind == OrgKind.DISTRICT)
-                                    .order_by(Org.sort_order)).scalars().all()
         office = session.execute(select(User).where(User.phone == "13700000101")).scalars().one()
         office_user = accounts.current_user(session, office)
-        category = brand.categories(session)[0].id
-        clerk = User(phone="15200000001", name="录入员", org_id=districts[0].id, password_hash="x")
-        session.add(clerk)
-        session.flush()
-        session.add(UserRole(user_id=clerk.id, role=Role.CLERK.value))
-        clerk_user = accounts.current_user(session, clerk)
         started = time.perf_counter()
-        for n in range(FILES // FILES_PER_ITEM):
-            org = districts[n % len(districts)]
-            entry = BrandEntry(org_id=org.id, status=brand.APPROVED, created_by=clerk.id,
-                               updated_by=clerk.id, item=f"建立第{n}项协同治理机制",
-                               category_id=category, awarded_on=date(2024, 1 + n % 12, 1),
-                               situation="全市推广", problems="针对…问题", results="建立…制度")
-            session.add(entry)
-            session.flush()
-            for k in range(FILES_PER_ITEM):
-                data = b"%PDF-1.4\n" + os.urandom(SIZE_KB * 1024)
-                files.store(session, actor=clerk_user, filename="佐证材料.pdf", data=data,
-                            allowed=files.DOCUMENT, record_type="brand", record_id=entry.id,
-                            purpose=brand.EVIDENCE)
+        add_approved_entries(session, files=FILES, size_kb=SIZE_KB)
         session.commit()
         print(f"data: {FILES} files of {SIZE_KB} KB ({FILES * SIZE_KB / 1024:.0f} MB) "
               f"in {FILES // FILES_PER_ITEM} items, built in {time.perf_counter() - started:.1f} s")

@@ -15,11 +15,12 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from brand_zip import add_approved_entries  # noqa: E402  (the same data as the build benchmark)
 
 FILES = int(os.environ.get("BRAND_ZIP_FILES", "1225"))
 SIZE_KB = int(os.environ.get("BRAND_ZIP_KB", "160"))
@@ -41,10 +42,10 @@ def _memory(pid: int) -> str:
 def populate(data_dir: str) -> None:
     os.environ["REFORM_DATA_DIR"] = data_dir
     os.environ["DATABASE_URL"] = f"sqlite:///{data_dir}/reform.db"
-    from sqlalchemy import select, update
+    from sqlalchemy import update
 
-    from models import BrandEntry, Org, OrgKind, Role, User, UserRole
-    from services import accounts, brand, db, files, seed
+    from models import User
+    from services import brand, db, seed
     from services.passwords import hash_password
 
     db.migrate()
@@ -53,27 +54,7 @@ def populate(data_dir: str) -> None:
         brand.seed_categories(session)
         session.execute(update(User).values(must_change_password=False,
                                             password_hash=hash_password(PASSWORD)))
-        districts = session.execute(select(Org).where(Org.kind == OrgKind.DISTRICT)
-                                    .order_by(Org.sort_order)).scalars().all()
-        category = brand.categories(session)[0].id
-        clerk = User(phone="15200000001", name="录入员", org_id=districts[0].id, password_hash="x")
-        session.add(clerk)
-        session.flush()
-        session.add(UserRole(user_id=clerk.id, role=Role.CLERK.value))
-        clerk_user = accounts.current_user(session, clerk)
-        for n in range(FILES // FILES_PER_ITEM):
-            entry = BrandEntry(org_id=districts[n % len(districts)].id, status=brand.APPROVED,
-                               created_by=clerk.id, updated_by=clerk.id,
-                               item=f"建立第{n}项协同治理机制", category_id=category,
-                               awarded_on=date(2024, 1 + n % 12, 1), situation="全市推广",
-                               problems="针对…问题", results="建立…制度")
-            session.add(entry)
-            session.flush()
-            for _ in range(FILES_PER_ITEM):
-                files.store(session, actor=clerk_user, filename="佐证材料.pdf",
-                            data=b"%PDF-1.4\n" + os.urandom(SIZE_KB * 1024),
-                            allowed=files.DOCUMENT, record_type="brand", record_id=entry.id,
-                            purpose=brand.EVIDENCE)
+        add_approved_entries(session, files=FILES, size_kb=SIZE_KB, per_item=FILES_PER_ITEM)
         session.commit()
 
 
