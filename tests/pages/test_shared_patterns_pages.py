@@ -2,6 +2,8 @@
 reviewers read every field in full, the manual's words and no emoji."""
 import re
 
+import pytest
+
 from models import BrandEntry, Pilot
 from services import brand, db, notifications, progress
 from tests.pages.conftest import logged_in
@@ -21,35 +23,30 @@ def _status(model, record_id):
         return s.get(model, record_id).status
 
 
-def test_voiding_a_draft_pilot_asks_first_and_the_draft_stays_until_confirmed(app_db):
-    p = _pilot_draft()
-    at = logged_in(CLERK).run()
-    at.switch_page("pages/pilot_entry.py").run()
-    at.selectbox(key="mine-pick").select(p.id).run()
-
-    at.button(key=f"cancel-{p.id}").click().run()
-
-    assert _status(Pilot, p.id) == "草稿"
-    assert any("作废试点“数字乡村改革试点”？" in w.value for w in at.warning)
-    at.button(key=f"cancel-{p.id}-yes").click().run()
-    assert not at.exception
-    assert _status(Pilot, p.id) == "作废"
-
-
-def test_voiding_a_brand_draft_asks_first_instead_of_acting_on_one_click(app_db):
+def _brand_draft():
     with db.session_scope() as s:
-        entry = brand.create(s, actor=actor(s, CLERK), submit=False,
-                             data=brand.BrandInput(item="建立基层治理“一网统管”机制"))
+        return brand.create(s, actor=actor(s, CLERK), submit=False,
+                            data=brand.BrandInput(item="建立基层治理“一网统管”机制"))
+
+
+@pytest.mark.parametrize("model, make, page, question", [
+    (Pilot, _pilot_draft, "pages/pilot_entry.py", "作废试点“数字乡村改革试点”？"),
+    (BrandEntry, _brand_draft, "pages/brand_entry.py", "作废“建立基层治理“一网统管”机制”？"),
+])
+def test_voiding_a_draft_asks_first_and_the_draft_stays_until_confirmed(app_db, model, make,
+                                                                        page, question):
+    record = make()
     at = logged_in(CLERK).run()
-    at.switch_page("pages/brand_entry.py").run()
-    at.selectbox(key="mine-pick").select(entry.id).run()
+    at.switch_page(page).run()
+    at.selectbox(key="mine-pick").select(record.id).run()
 
-    at.button(key=f"cancel-{entry.id}").click().run()
+    at.button(key=f"cancel-{record.id}").click().run()
 
-    assert _status(BrandEntry, entry.id) == "草稿"
-    assert any("作废“建立基层治理“一网统管”机制”？" in w.value for w in at.warning)
-    at.button(key=f"cancel-{entry.id}-yes").click().run()
-    assert _status(BrandEntry, entry.id) == "作废"
+    assert _status(model, record.id) == "草稿"
+    assert any(question in w.value for w in at.warning)
+    at.button(key=f"cancel-{record.id}-yes").click().run()
+    assert not at.exception
+    assert _status(model, record.id) == "作废"
 
 
 def test_a_voiding_button_is_not_styled_like_save_and_submit(app_db):
