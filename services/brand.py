@@ -714,8 +714,12 @@ def _bounds(start: date | None, end: date | None) -> tuple[datetime | None, date
 def _period(start: date | None, end: date | None) -> list:
     """Audit events whose Beijing date lies in [start, end]."""
     since, until = _bounds(start, end)
-    return [c for c in (since is not None and AuditEvent.created_at >= since,
-                        until is not None and AuditEvent.created_at < until) if c is not False]
+    clauses = []
+    if since is not None:
+        clauses.append(AuditEvent.created_at >= since)
+    if until is not None:
+        clauses.append(AuditEvent.created_at < until)
+    return clauses
 
 
 def rejection_rates(session: Session, actor: CurrentUser, start: date | None = None,
