@@ -2,6 +2,9 @@
 from models.audit import AuditEvent, Notification
 from models.base import ReviewedRecord, utcnow
 from models.brand import BrandCategory, BrandEntry
+from models.digital import (
+    DigitalApp, DigitalDomain, DigitalForm, DigitalItem, DigitalPlan, DigitalPlanItem, DigitalShare,
+)
 from models.files import Attachment
 from models.org import ORG_KIND_LABELS, Org, OrgKind
 from models.pilot import (
@@ -11,7 +14,8 @@ from models.setting import Setting
 from models.user import ROLE_BY_LABEL, ROLE_LABELS, Role, User, UserRole
 
 __all__ = [
-    "Achievement", "JoinRequest", "ProgressRevision", "ProgressTask", "Attachment", "AuditEvent", "BrandCategory", "BrandEntry", "CANCELLED", "Notification", "ORG_KIND_LABELS", "Org",
+    "Achievement", "JoinRequest", "ProgressRevision", "ProgressTask", "Attachment", "AuditEvent", "BrandCategory", "BrandEntry", "DigitalApp", "DigitalDomain", "DigitalForm", "DigitalItem",
+    "DigitalPlan", "DigitalPlanItem", "DigitalShare", "CANCELLED", "Notification", "ORG_KIND_LABELS", "Org",
     "OrgKind", "Pilot", "PilotDistrict", "ROLE_BY_LABEL", "ROLE_LABELS", "ReviewedRecord",
     "Role", "Setting", "User", "UserRole", "utcnow",
 ]

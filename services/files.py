@@ -28,12 +28,26 @@ from services.limits import FILENAME_LIMIT, check_text
 
 DOCUMENT = frozenset({"pdf", "doc", "docx"})
 IMAGE = frozenset({"png", "jpg", "jpeg"})
+# Charts and lists (数字重庆建设's 一图两清单, 三张清单) also come as Excel, WPS or OFD files.
+SPREADSHEET = frozenset({"xls", "xlsx", "et"})
+WPS = frozenset({"wps", "et"})
+OFD = frozenset({"ofd"})
+CHART = DOCUMENT | IMAGE | SPREADSHEET | WPS | OFD
+# Old binary formats share one container (OLE2): a WPS text file is a Word file inside, a WPS
+# spreadsheet an Excel one; the container's streams tell which family the bytes belong to.
+_OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+_OLE_FAMILIES = (("WordDocument", frozenset({"doc", "wps"})),
+                 ("Workbook", frozenset({"xls", "et"})), ("Book", frozenset({"xls", "et"})))
+SAME_CONTENT = {"wps": "doc", "et": "xls"}
 MIME = {
     "pdf": "application/pdf",
     "doc": "application/msword",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "png": "image/png",
     "jpg": "image/jpeg",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ofd": "application/ofd",
 }
 
 
@@ -70,17 +84,30 @@ def clean_filename(filename: str) -> str:
 
 def detect_kind(data: bytes) -> str | None:
     """What the bytes really are (pdf, doc, docx, png, jpg), whatever the name says."""
+    if data.startswith(_OLE_MAGIC):
+        for stream, family in _OLE_FAMILIES:
+            if stream.encode("utf-16-le") in data:
+                return "doc" if "doc" in family else "xls"
+        return None
     guess = filetype.guess(data)
     kind = guess.extension if guess else None
     if kind == "jpeg":
         kind = "jpg"
-    if kind == "zip" or kind == "docx":
-        # A .docx is a zip holding word/document.xml; check it rather than trust the container.
+    if kind in ("zip", "docx", "xlsx"):
+        # Office files and OFD are zips: check what the zip holds rather than trust the name.
         try:
             with zipfile.ZipFile(BytesIO(data)) as zf:
-                kind = "docx" if "word/document.xml" in zf.namelist() else "zip"
+                names = set(zf.namelist())
         except zipfile.BadZipFile:
-            kind = None
+            return None
+        if "word/document.xml" in names:
+            kind = "docx"
+        elif "xl/workbook.xml" in names:
+            kind = "xlsx"
+        elif "OFD.xml" in names:
+            kind = "ofd"
+        else:
+            kind = "zip"
     return kind
 
 
@@ -99,6 +126,8 @@ def validate(session: Session, *, filename: str, data: bytes, allowed: frozenset
         raise ValidationError(f"文件“{filename}”大小 {len(data) / 1048576:.1f} MB，"
                               f"超过上限 {limit / 1048576:.0f} MB")
     kind = detect_kind(data)
+    if kind is not None and SAME_CONTENT.get(ext) == kind:
+        kind = ext  # a WPS file is an Office file inside
     if kind != ext:
         raise ValidationError(f"文件“{filename}”的内容与扩展名“.{ext}”不符，"
                               "请上传真实的文件（不要只修改扩展名）")

@@ -8,7 +8,7 @@ import importlib
 
 from services.review import Flow
 
-MODULES = ("services.pilots", "services.progress", "services.brand")
+MODULES = ("services.pilots", "services.progress", "services.brand", "services.digital")
 
 _flows: dict[str, Flow] = {}
 _loaded = False

@@ -165,6 +165,10 @@ class Transition:
     # the review stage whose decision it reverses, and 驳回率 counts it as a rejection there. The
     # source state stays final: the records in it are nobody's to-do.
     corrects: str | None = None
+    # A step taken only as part of another record's step (e.g. the district's approval of its
+    # 数字重庆建设 form forwards each 一件事 to 核准): never offered as a button, never a to-do,
+    # no review stage of its own; the actor must still be allowed to take it.
+    follows: str | None = None
 
     @property
     def needs_reason(self) -> bool:
@@ -180,6 +184,11 @@ class Transition:
     @property
     def is_system(self) -> bool:
         return self.actor.scope is Scope.SYSTEM
+
+    @property
+    def is_hidden(self) -> bool:
+        """Taken by the clock or as part of another step, never chosen on its own."""
+        return self.is_system or self.follows is not None
 
 
 @dataclass(frozen=True)
@@ -197,6 +206,17 @@ class PageSpec:
         # The url is the file's stem: on a fresh session Streamlit resolves a deep link against
         # pages/ before st.navigation runs, and a different name would show "page not found".
         return self.path.rsplit("/", 1)[-1].removesuffix(".py")
+
+
+class Preview:
+    """A record as field edits would leave it, read-only (what a step's conditions judge)."""
+
+    def __init__(self, record: Any, values: dict[str, Any]) -> None:
+        self._record, self._values = record, values
+
+    def __getattr__(self, name: str) -> Any:
+        values = self.__dict__["_values"]
+        return values[name] if name in values else getattr(self.__dict__["_record"], name)
 
 
 @dataclass(frozen=True)
@@ -324,7 +344,7 @@ class Flow:
         """States in which a reviewer acts (待…审核/确认): the 环节 of 驳回率, in flow order."""
         stages = []
         for t in self.transitions:
-            if (t.action not in OWNER_ACTIONS and not t.is_system and t.corrects is None
+            if (t.action not in OWNER_ACTIONS and not t.is_hidden and t.corrects is None
                     and t.source not in (DRAFT, RETURNED) and t.source not in stages):
                 stages.append(t.source)
         return stages
@@ -366,10 +386,11 @@ class Flow:
         return None
 
     def check(self, action: str, record: Any, user: CurrentUser, version: int,
-              session: Session | None = None) -> Transition:
+              session: Session | None = None, values: dict | None = None) -> Transition:
         """The transition `user` may take now, or the precise refusal (Conflict first).
 
-        With a session, segregation also reads the audit trail and conditions are evaluated.
+        With a session, segregation also reads the audit trail and conditions are evaluated,
+        on the record as `values` (the field edits made with the action) would leave it.
         """
         if record.version != version:  # someone acted since this user loaded the record
             raise Conflict(CONFLICT_MESSAGE)
@@ -384,8 +405,9 @@ class Flow:
                     f"您修改过该记录的内容，不能再“{t.label or self.action_label(action)}”，"
                     "请由其他审核人员处理")
             # Every unmet condition at once, so that one attempt shows all that is left to do.
+            seen = Preview(record, values) if values else record
             refusals = [why for condition in t.conditions
-                        if (why := condition(session, record, user)) is not None]
+                        if (why := condition(session, seen, user)) is not None]
             if refusals:
                 raise ValidationError("；".join(dict.fromkeys(refusals)))
         return t
@@ -398,7 +420,7 @@ class Flow:
         """Actions to offer as buttons (with a session, also hides what segregation refuses)."""
         allowed = []
         for t in self.transitions:
-            if t.source != record.status or t.is_system or not self.can(t.action, record, user):
+            if t.source != record.status or t.is_hidden or not self.can(t.action, record, user):
                 continue
             if session is not None and t.segregated and edited_since_approval(
                     session, self, record, user.id):
@@ -412,14 +434,14 @@ class Flow:
 
     def may_review(self, user: CurrentUser) -> bool:
         """Whether the user is of a kind that takes a reviewing step in this module."""
-        return any(t.action not in OWNER_ACTIONS and not t.is_system and t.actor.admits(user)
+        return any(t.action not in OWNER_ACTIONS and not t.is_hidden and t.actor.admits(user)
                    for t in self.transitions)
 
     def waiting_for(self, session: Session, record: Any) -> str:
         """Who takes the next reviewing step on the record (e.g. 万州区审核员, 市发展改革委)."""
         names = []
         for t in self.transitions:
-            if t.source != record.status or t.action in OWNER_ACTIONS or t.is_system:
+            if t.source != record.status or t.action in OWNER_ACTIONS or t.is_hidden:
                 continue
             if t.actor.scope is Scope.SUPERVISING_DEPT:
                 org = session.get(Org, getattr(record, self.dept_field))
@@ -469,7 +491,8 @@ class Flow:
         clauses = [self.model.org_id == user.org_id] if user.org_kind == OrgKind.DISTRICT else []
         clauses += [and_(self.model.status == t.source,
                          t.actor.query_filter(self.model, user, self.dept_field))
-                    for t in self.transitions if t.action not in OWNER_ACTIONS]
+                    for t in self.transitions
+                    if t.action not in OWNER_ACTIONS and not t.is_hidden]
         return or_(*clauses) if clauses else false()
 
     def actionable_filter(self, user: CurrentUser, *, exclude=(Action.SAVE, Action.WITHDRAW,
@@ -479,7 +502,7 @@ class Flow:
             and_(self.model.status == t.source,
                  t.actor.query_filter(self.model, user, self.dept_field))
             for t in self.transitions
-            if t.action not in exclude and not t.is_system and t.corrects is None
+            if t.action not in exclude and not t.is_hidden and t.corrects is None
             and t.actor.admits(user)
         ]
 
@@ -534,7 +557,7 @@ class Flow:
         record = session.get(self.model, record_id)
         if record is None:
             raise ValidationError("记录不存在或已被删除，请刷新后重试")
-        t = self.check(action, record, actor, version, session=session)
+        t = self.check(action, record, actor, version, session=session, values=values)
         comment = (comment or "").strip()
         if t.needs_reason and visible_length(comment) < MIN_REASON_LENGTH:
             raise ValidationError(f"请填写{t.label or self.action_label(action)}原因"

@@ -122,9 +122,49 @@ BRAND_EXPECTED = {
 BRAND_STATES = ["草稿", "退回修改", "待区县审核", "待市委改革办审核", "已通过", "作废"]
 
 
+# 数字重庆建设 (SPEC §5): the district's form goes clerk → district reviewer as one submission.
+DIGITAL_FORM_EXPECTED = {
+    **{(s, a): {"own_clerk"} for s in ("草稿", "退回修改") for a in (Action.SAVE, Action.SUBMIT)},
+    ("待区县审核", Action.WITHDRAW): {"own_clerk"},
+    ("待区县审核", Action.APPROVE): {"own_reviewer"},
+    ("待区县审核", Action.REJECT): {"own_reviewer"},
+}
+DIGITAL_FORM_STATES = ["草稿", "退回修改", "待区县审核", "已通过"]
+
+# 一件事: the form's approval forwards it (the district's reviewer); 市委改革办's reviewers give the
+# verdicts valid at each stage; 移除名录库 is the clock's, which no persona may take.
+ORIGINAL, NEW = "待核准（原一图两清单）", "待核准（新一图两清单）"
+ITEM_EXPECTED = {
+    ("草稿", "forward"): {"own_reviewer"},
+    ("继续深化完善原一图两清单", "forward"): {"own_reviewer"},
+    ("纳入名录库并晾晒", "forward"): {"own_reviewer"},
+    ("继续完善新一图两清单", "forward"): {"own_reviewer"},
+    ("草稿", Action.CANCEL): {"own_clerk"},
+    **{(ORIGINAL, v): {"office_reviewer"} for v in ("deepen", "duplicate", "include", "proceed")},
+    **{(NEW, v): {"office_reviewer"} for v in ("improve", "proceed")},
+    **{(s, "delete"): {"own_reviewer"} for s in (
+        "继续深化完善原一图两清单", "已有重复事项", "纳入名录库并晾晒", "继续完善新一图两清单",
+        "进入三张清单编制等后续环节", "移除名录库")},
+}
+ITEM_STATES = ["草稿", ORIGINAL, "继续深化完善原一图两清单", "已有重复事项", "纳入名录库并晾晒", NEW,
+               "继续完善新一图两清单", "进入三张清单编制等后续环节", "移除名录库", "已删除"]
+# 三张清单, apps and shares: put in force by the form's approval, removed the same way.
+DIGITAL_ROW_EXPECTED = {
+    ("草稿", "forward"): {"own_reviewer"},
+    ("草稿", Action.CANCEL): {"own_clerk"},
+    ("已通过", "delete"): {"own_reviewer"},
+}
+DIGITAL_ROW_STATES = ["草稿", "已通过", "已删除"]
+
+
 FLOW_TABLES = {"pilot": (PILOT_FLOW, EXPECTED, STATES),
                "progress": (PROGRESS_FLOW, PROGRESS_EXPECTED, PROGRESS_STATES),
-               "brand": (BRAND_FLOW, BRAND_EXPECTED, BRAND_STATES)}
+               "brand": (BRAND_FLOW, BRAND_EXPECTED, BRAND_STATES),
+               "digital_form": (registry.get("digital_form"), DIGITAL_FORM_EXPECTED,
+                                DIGITAL_FORM_STATES),
+               "digital_item": (registry.get("digital_item"), ITEM_EXPECTED, ITEM_STATES),
+               **{module: (registry.get(module), DIGITAL_ROW_EXPECTED, DIGITAL_ROW_STATES)
+                  for module in ("digital_plan", "digital_app", "digital_share")}}
 
 
 def test_every_registered_flow_has_a_hand_written_permission_table():
@@ -178,6 +218,8 @@ def test_only_the_department_takes_distribute_and_so_handles_join_requests():
     (PILOT_FLOW, ["待区县审核", "待市级部门确认"]),
     (PROGRESS_FLOW, ["待区县审核", "待市级部门审核", "待市委改革办确认"]),
     (BRAND_FLOW, ["待区县审核", "待市委改革办审核"]),
+    (registry.get("digital_form"), ["待区县审核"]),
+    (registry.get("digital_item"), ["待核准（原一图两清单）", "待核准（新一图两清单）"]),
 ])
 def test_only_review_steps_are_stages_of_the_rejection_rate(flow, stages):
     assert flow.review_stages == stages

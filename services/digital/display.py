@@ -1,0 +1,153 @@
+"""晾晒: a record is displayed, and counted, only when its whole chain holds (SPEC §5):
+an item in the catalog; a 三张清单 查重通过 whose every linked item reached
+进入三张清单编制等后续环节; an app on a displayed 三张清单, launched on or after its 查重通过日期;
+a shared app whose app is displayed. Written as SQL so lists and counts stay in the database.
+"""
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, exists, func, select
+from sqlmodel import Session
+
+from models import DigitalApp, DigitalItem, DigitalPlan, DigitalPlanItem, DigitalShare, Org, OrgKind
+from services.digital.common import IN_FORCE
+from services.digital.items import CATALOG, PROCEED, WAITING
+from services.digital.plans import PASSED
+from services.review import DRAFT
+
+
+def displayed_items():
+    return DigitalItem.status.in_(CATALOG)
+
+
+def displayed_plans():
+    """WHERE clause on DigitalPlan."""
+    not_ready = (select(DigitalPlanItem.plan_id)
+                 .join(DigitalItem, DigitalItem.id == DigitalPlanItem.item_id)
+                 .where(DigitalPlanItem.plan_id == DigitalPlan.id, DigitalItem.status != PROCEED))
+    any_link = select(DigitalPlanItem.plan_id).where(DigitalPlanItem.plan_id == DigitalPlan.id)
+    return and_(DigitalPlan.status == IN_FORCE, DigitalPlan.stage == PASSED,
+                DigitalPlan.passed_on.is_not(None), exists(any_link), ~exists(not_ready))
+
+
+def displayed_plan_ids():
+    return select(DigitalPlan.id).where(displayed_plans())
+
+
+def displayed_apps():
+    """WHERE clause on DigitalApp."""
+    plan_ok = (select(DigitalPlan.id)
+               .where(DigitalPlan.id == DigitalApp.plan_id, displayed_plans(),
+                      DigitalApp.launched_on >= DigitalPlan.passed_on))
+    return and_(DigitalApp.status == IN_FORCE, DigitalApp.launched_on.is_not(None),
+                exists(plan_ok))
+
+
+def displayed_shares():
+    app_ok = select(DigitalApp.id).where(DigitalApp.id == DigitalShare.app_id, displayed_apps())
+    return and_(DigitalShare.status == IN_FORCE, DigitalShare.shared_on.is_not(None),
+                exists(app_ok))
+
+
+def is_displayed(session: Session, model: type, row_id: int) -> bool:
+    clause = {DigitalItem: displayed_items, DigitalPlan: displayed_plans,
+              DigitalApp: displayed_apps, DigitalShare: displayed_shares}[model]()
+    return session.execute(select(model.id).where(model.id == row_id, clause)).first() is not None
+
+
+# --- the cockpit's counts --------------------------------------------------------------------
+
+INDICATORS = {
+    "items": "一件事纳入名录库数",
+    "plans": "三张清单查重通过数",
+    "apps": "上线特色应用数",
+    "shares": "一地创新全市共享数",
+}
+
+
+def _indicator(key: str):
+    """(model, displayed clause, the date that places a record in a period)."""
+    return {
+        "items": (DigitalItem, displayed_items(), DigitalItem.included_on),
+        "plans": (DigitalPlan, displayed_plans(), DigitalPlan.passed_on),
+        "apps": (DigitalApp, displayed_apps(), DigitalApp.launched_on),
+        "shares": (DigitalShare, displayed_shares(), DigitalShare.shared_on),
+    }[key]
+
+
+def counted(key: str, *, start: date | None = None, end: date | None = None,
+            district_id: int | None = None):
+    """SELECT of the displayed records of an indicator in the period ([start, end] by its date)."""
+    model, clause, day = _indicator(key)
+    query = select(model).where(clause)
+    if start:
+        query = query.where(day >= start)
+    if end:
+        query = query.where(day <= end)
+    if district_id:
+        query = query.where(model.org_id == district_id)
+    return query
+
+
+def counted_records(session: Session, key: str, **period) -> list:
+    """The displayed records behind a count (the cockpit's click-through; readable by all)."""
+    model, _, day = _indicator(key)
+    return list(session.execute(counted(key, **period).order_by(model.org_id, day, model.id))
+                .scalars())
+
+
+@dataclass(frozen=True)
+class DistrictCounts:
+    org_id: int
+    district: str
+    items: int = 0
+    plans: int = 0
+    apps: int = 0
+    shares: int = 0
+    submitted_items: int = 0    # items that reached 核准 (ever left the district)
+    displayed_items: int = 0    # of those, in the catalog now
+
+    @property
+    def quality(self) -> float | None:
+        """重质量、轻数量: the share of submitted items that reached display."""
+        return self.displayed_items / self.submitted_items if self.submitted_items else None
+
+
+def counts(session: Session, *, start: date | None = None, end: date | None = None,
+           district_id: int | None = None) -> list[DistrictCounts]:
+    """Per district: the four indicators (displayed records only, by each one's date) and the
+    share of items submitted to 核准 that reached the catalog (items by their 核准 week)."""
+    orgs = select(Org.id, Org.name).where(Org.kind == OrgKind.DISTRICT).order_by(Org.sort_order)
+    if district_id:
+        orgs = orgs.where(Org.id == district_id)
+    figures: dict[int, dict] = {org_id: {"district": name} for org_id, name
+                                in session.execute(orgs).all()}
+    period = {"start": start, "end": end, "district_id": district_id}
+    for key in INDICATORS:
+        sub = counted(key, **period).subquery()
+        for org_id, n in session.execute(select(sub.c.org_id, func.count())
+                                         .group_by(sub.c.org_id)).all():
+            if org_id in figures:
+                figures[org_id][key] = n
+    reached = DigitalItem.arrived_on.is_not(None)
+    base = select(DigitalItem.org_id, func.count()).where(reached).group_by(DigitalItem.org_id)
+    if start:
+        base = base.where(DigitalItem.arrived_on >= start)
+    if end:
+        base = base.where(DigitalItem.arrived_on <= end)
+    for org_id, n in session.execute(base).all():
+        if org_id in figures:
+            figures[org_id]["submitted_items"] = n
+    for org_id, n in session.execute(base.where(displayed_items())).all():
+        if org_id in figures:
+            figures[org_id]["displayed_items"] = n
+    return [DistrictCounts(org_id=org_id, **values) for org_id, values in figures.items()]
+
+
+def waiting_count(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(DigitalItem)
+                           .where(DigitalItem.status.in_(WAITING))).scalar_one()
+
+
+__all__ = ["DRAFT", "counts", "counted_records", "displayed_items", "displayed_plans",
+           "displayed_apps", "displayed_shares", "INDICATORS"]
