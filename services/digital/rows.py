@@ -434,3 +434,20 @@ def remove_file(session: Session, *, actor: CurrentUser, kind: str, row_id: int,
 
 __all__ = ["KINDS", "ORDER", "save_row", "remove_row", "undo_row", "remove_file", "values_of",
            "open_form", "IN_FORCE", "STOPPED", "DigitalItem"]
+
+
+def options(session: Session, *, actor: CurrentUser, kind: str) -> list[tuple[int, str]]:
+    """What a row of `kind` may link to: (id, name) of the district's own rows of the parent
+    kind, not deleted (a 三张清单's items: not 已有重复事项 or 移除名录库 either)."""
+    require_active(session, actor)
+    if not actor.is_district:
+        return []
+    parent = {PLAN.key: ITEM, APP.key: PLAN, SHARE.key: APP}.get(kind_of(kind).key)
+    if parent is None:
+        return []
+    query = select(parent.model).where(parent.model.org_id == actor.org_id,
+                                       parent.model.status != DELETED)
+    if parent is ITEM:
+        query = query.where(DigitalItem.status.not_in(list(STOPPED)))
+    return [(row.id, f"{title_of(session, parent, row)}（{row.status}）")
+            for row in session.execute(query.order_by(parent.model.id)).scalars()]
