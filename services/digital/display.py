@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from models import DigitalApp, DigitalItem, DigitalPlan, DigitalPlanItem, DigitalShare, Org, OrgKind
@@ -20,33 +21,33 @@ def displayed_items():
     return DigitalItem.status.in_(CATALOG)
 
 
-def displayed_plans():
-    """WHERE clause on DigitalPlan."""
-    not_ready = (select(DigitalPlanItem.plan_id)
-                 .join(DigitalItem, DigitalItem.id == DigitalPlanItem.item_id)
-                 .where(DigitalPlanItem.plan_id == DigitalPlan.id, DigitalItem.status != PROCEED))
-    any_link = select(DigitalPlanItem.plan_id).where(DigitalPlanItem.plan_id == DigitalPlan.id)
-    return and_(DigitalPlan.status == IN_FORCE, DigitalPlan.stage == PASSED,
-                DigitalPlan.passed_on.is_not(None), exists(any_link), ~exists(not_ready))
+def displayed_plans(plan=DigitalPlan):
+    """WHERE clause on DigitalPlan (or an alias of it): correlated on the plan only, so it
+    also holds inside queries that join links or items of their own."""
+    link, item = aliased(DigitalPlanItem), aliased(DigitalItem)
+    not_ready = (select(link.plan_id).join(item, item.id == link.item_id)
+                 .where(link.plan_id == plan.id, item.status != PROCEED).correlate(plan))
+    any_link = select(link.plan_id).where(link.plan_id == plan.id).correlate(plan)
+    return and_(plan.status == IN_FORCE, plan.stage == PASSED, plan.passed_on.is_not(None),
+                exists(any_link), ~exists(not_ready))
 
 
 def displayed_plan_ids():
     return select(DigitalPlan.id).where(displayed_plans())
 
 
-def displayed_apps():
-    """WHERE clause on DigitalApp."""
-    plan_ok = (select(DigitalPlan.id)
-               .where(DigitalPlan.id == DigitalApp.plan_id, displayed_plans(),
-                      DigitalApp.launched_on >= DigitalPlan.passed_on))
-    return and_(DigitalApp.status == IN_FORCE, DigitalApp.launched_on.is_not(None),
-                exists(plan_ok))
+def displayed_apps(app=DigitalApp):
+    """WHERE clause on DigitalApp (or an alias of it)."""
+    plan = aliased(DigitalPlan)
+    plan_ok = (select(plan.id).where(plan.id == app.plan_id, displayed_plans(plan),
+                                     app.launched_on >= plan.passed_on).correlate(app))
+    return and_(app.status == IN_FORCE, app.launched_on.is_not(None), exists(plan_ok))
 
 
-def displayed_shares():
-    app_ok = select(DigitalApp.id).where(DigitalApp.id == DigitalShare.app_id, displayed_apps())
-    return and_(DigitalShare.status == IN_FORCE, DigitalShare.shared_on.is_not(None),
-                exists(app_ok))
+def displayed_shares(share=DigitalShare):
+    app = aliased(DigitalApp)
+    app_ok = select(app.id).where(app.id == share.app_id, displayed_apps(app)).correlate(share)
+    return and_(share.status == IN_FORCE, share.shared_on.is_not(None), exists(app_ok))
 
 
 def is_displayed(session: Session, model: type, row_id: int) -> bool:

@@ -4,7 +4,7 @@ from datetime import date
 from sqlalchemy import select
 
 from models import DigitalDomain, DigitalItem, Role
-from services.digital import forms, rows, verdicts
+from services.digital import catalog, forms, rows, verdicts
 from services.digital.apps import SCREENSHOT, SHARE_BASIS
 from services.digital.items import NEW_CHART, ORIGINAL_CHART
 from services.digital.plans import CHECK_OPINION, LISTS_TEXT, PASSED, REVIEW_OPINION
@@ -15,6 +15,7 @@ from tests.services.test_files import PDF, PNG
 
 def cast(session):
     """万州区 and 黔江区 clerks, reviewers and leaders, a department, 市委改革办 and an admin."""
+    catalog.seed_domains(session)  # (the migration seeds them; PostgreSQL tests start empty)
 
     class Cast:
         clerk = make_user(session, org="万州区", role=Role.CLERK)
