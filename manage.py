@@ -125,6 +125,18 @@ def run(args) -> None:
                       "--server.fileWatcherType", "none"])
 
 
+def tick(_args=None) -> None:
+    """The clock's steps (数字重庆建设: 移除名录库 when a deadline passed); safe to run any
+    number of times — a daily cron job / Windows scheduled task (README 运维)."""
+    sys.path.insert(0, str(ROOT))
+    from services import db
+    from services.digital import deadlines
+
+    with db.session_scope() as session:
+        taken = deadlines.tick(session)
+    print(f"期限检查完成：移除名录库 {taken} 项", flush=True)
+
+
 def test(args) -> None:
     _replace_process([sys.executable, "-m", "pytest", "-q", *args.rest])
 
@@ -372,13 +384,14 @@ def _parser() -> argparse.ArgumentParser:
                    help="目标机器的 Python 版本（默认本机的版本），或 all（3.11–3.13）")
     p.add_argument("--version", help="安装包版本号（默认 git describe）")
     p.add_argument("--out", help="输出目录（默认 dist/）")
+    sub.add_parser("tick", help="执行到期的自动步骤（如一件事移除名录库），可每天定时运行")
     sub.add_parser("bench", help="查询基准测试")
     sub.add_parser("load", help="并发负载基准测试（其余参数交给 benchmarks/load.py）")
     return parser
 
 
-IN_VENV = {"init": init, "run": run, "test": test, "backup": backup, "restore": restore,
-           "bench": bench, "load": load}
+IN_VENV = {"init": init, "run": run, "tick": tick, "test": test, "backup": backup,
+           "restore": restore, "bench": bench, "load": load}
 
 
 PASS_THROUGH = {"test", "load"}  # their other arguments go to pytest / load.py

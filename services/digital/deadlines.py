@@ -61,33 +61,33 @@ def deadline_text(item: DigitalItem, today: date | None = None) -> str:
 
 # --- the clock's step ---------------------------------------------------------------------------
 
-def _dependents_shown(session: Session, item: DigitalItem) -> list[str]:
-    """Displayed plans, apps and shares that rely on the item (they stop being displayed)."""
-    from services.digital import display
+def _dependents(session: Session, item: DigitalItem) -> list[str]:
+    """Plans, apps and shares that rely on the item: none of them can be displayed (晾晒) once
+    it has left the catalog (a 三张清单 needs every item at 进入三张清单编制等后续环节)."""
+    from services.digital.common import DELETED
 
     plans = list(session.execute(
         select(DigitalPlan).join(DigitalPlanItem, DigitalPlanItem.plan_id == DigitalPlan.id)
-        .where(DigitalPlanItem.item_id == item.id, display.displayed_plans())).scalars())
+        .where(DigitalPlanItem.item_id == item.id, DigitalPlan.status != DELETED)).scalars())
     names = [f"应用“三张清单”：{p.name}" for p in plans]
-    plan_ids = [p.id for p in plans]
-    if plan_ids:
+    if plans:
         apps = list(session.execute(select(DigitalApp).where(
-            DigitalApp.plan_id.in_(plan_ids), display.displayed_apps())).scalars())
+            DigitalApp.plan_id.in_([p.id for p in plans]), DigitalApp.status != DELETED)).scalars())
         names += [f"开发上线特色应用：{a.name}" for a in apps]
         app_names = {a.id: a.name for a in apps}
         if app_names:
             names += [f"一地创新、全市共享：{app_names[s.app_id]}" for s in session.execute(
                 select(DigitalShare).where(DigitalShare.app_id.in_(list(app_names)),
-                                           display.displayed_shares())).scalars()]
+                                           DigitalShare.status != DELETED)).scalars()]
     return names
 
 
 def remove_from_catalog(session: Session, item: DigitalItem, *, reason: str) -> bool:
-    """移除名录库 (once): the district's clerks and reviewers are told, with the displayed records
-    that stop being displayed. False when another step took it first."""
+    """移除名录库 (once): the district's clerks and reviewers are told, with the records that
+    relied on the item. False when another step took it first."""
     from services.digital.items import ITEM_FLOW
 
-    shown = _dependents_shown(session, item)
+    relying = _dependents(session, item)
     try:
         done = ITEM_FLOW.apply_system(session, record_id=item.id, action="remove",
                                       comment=reason)
@@ -95,13 +95,14 @@ def remove_from_catalog(session: Session, item: DigitalItem, *, reason: str) -> 
         return False
     if done is None:
         return False
-    if shown:
+    if relying:
         notifications.send(
             session,
             user_ids=notifications.active_user_ids(session, roles=[Role.CLERK, Role.REVIEWER],
                                                    org_ids=[item.org_id]),
-            title=f"【一件事】“{item.name}”移除名录库，相关记录不再晾晒",
-            body="不再晾晒：" + "；".join(shown), record_type=ITEM_FLOW.module, record_id=item.id)
+            title=f"【一件事】“{item.name}”移除名录库，关联的记录不能晾晒",
+            body="以下记录关联该事项，不能晾晒，也不得继续开展后续工作：" + "；".join(relying),
+            record_type=ITEM_FLOW.module, record_id=item.id)
     return True
 
 
