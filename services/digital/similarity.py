@@ -70,9 +70,9 @@ def _pass(text: str) -> str:
 def normalise(name: str) -> str:
     """A name as it is compared: NFKC, case-folded, letters and digits only, without 一件事."""
     text = _pass(name)
-    # Repeat until stable (usually one more pass): dropping characters can bring together ones that NFKC
-    # composes (Hangul jamo) or a new 一件事 (一一件事件事), and case-folding can yield text that
-    # NFKC changes again.
+    # Repeat until stable (usually one more pass): dropping characters can bring together ones
+    # that NFKC composes (Hangul jamo) or a new 一件事 (一一件事件事), and case-folding can yield
+    # text that NFKC changes again.
     while (again := _pass(text)) != text:
         text = again
     return text

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.digital.similarity import COMPARED_CHARS, SIMILAR, Match, NameIndex, groups, normalise, score
+from services.digital.similarity import (COMPARED_CHARS, SIMILAR, Match, NameIndex, groups,
+                                         normalise, score)
 
 FAMILIES = {
     "企业开办": ["企业开办一件事", "开办企业“一件事”", "企业开办 一件事", "企业开办“一件事”集成办"],
@@ -59,8 +60,9 @@ def light_edits(name):
     core = normalise(name)
     removed = [core[:i] + core[i + 1:] for i in range(len(core))]
     added = [core[:i] + extra + core[i:] for i in range(len(core) + 1) for extra in "新区"]
+    full_width = core.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
     spelled = [f"“{core}”", f"《{core}》一件事", " ".join(core), f"{core}。", f"「{core}」、",
-               "·".join(core[:2]) + core[2:], core.translate(str.maketrans("0123456789", "０１２３４５６７８９"))]
+               "·".join(core[:2]) + core[2:], full_width]
     return removed + added + spelled
 
 
