@@ -61,6 +61,7 @@ class Match:
 
 
 def _pass(text: str) -> str:
+    """One round of `normalise`."""
     text = unicodedata.normalize("NFKC", text).casefold()
     text = "".join(ch for ch in unicodedata.normalize("NFKC", text)
                    if unicodedata.category(ch)[0] in _KEPT_CATEGORIES)
@@ -132,8 +133,9 @@ class NameIndex:
             score_cutoff=max(cutoff - _CUTOFF_SLACK, 0), limit=None)
             if score_ >= cutoff and self._tokens[index]]
         if len(hits) > limit:
-            # Only the names tied with the last place kept need the second key.
-            last = sorted((s for s, _ in hits), reverse=True)[limit - 1]
+            # extract answers highest first: only names tied with the last place kept can still
+            # move up on the second key.
+            last = hits[limit - 1][0]
             hits = [hit for hit in hits if hit[0] >= last]
         hits.sort(key=lambda hit: (-hit[0], -fuzz.ratio(normal, self._normal[hit[1]]), hit[1]))
         return [Match(self._keys[i], self._names[i], float(s)) for s, i in hits[:limit]]
@@ -159,8 +161,8 @@ def groups(entries: Iterable[tuple[Any, str]], *, threshold: float = SIMILAR) ->
     if len(keys) > 1:
         matrix = process.cdist(tokens, tokens, scorer=_SCORER, processor=None,
                                score_cutoff=max(threshold - _CUTOFF_SLACK, 0), dtype=np.float64)
-        # cdist writes 0 below the cutoff: with a threshold of 0 every score passes, so the
-        # pairs are read from the scores themselves (and names empty after normalising skipped).
+        # cdist writes 0 below its (slackened) cutoff, so the threshold is applied again here.
+        # A name empty once normalised scores 0 with everything: a threshold of 0 would link it.
         linked = np.argwhere(np.triu(matrix >= threshold, k=1))
         for i, j in linked:
             if tokens[i] and tokens[j]:

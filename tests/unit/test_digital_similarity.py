@@ -147,7 +147,7 @@ def test_the_default_cutoff_keeps_the_family_and_nothing_else(query):
 
     found = {match.name for match in index.best(query, limit=100)}
 
-    # The name itself, its family (directly or through one another member) and no other item.
+    # The name itself and only names of its family.
     assert query in found
     assert {FAMILY_OF.get(name) for name in found} == {FAMILY_OF[query]}
 
@@ -287,12 +287,18 @@ def test_a_name_with_words_scores_100_with_itself_and_with_its_normal_form(name)
         assert score(name, name) == 0
 
 
-@given(st.lists(TYPED, max_size=8), TYPED)
-def test_best_reports_the_score_of_each_name(names, query):
+@given(st.lists(TYPED, max_size=8), TYPED, st.sampled_from([0, 50, SIMILAR]))
+def test_best_reports_each_name_scoring_at_least_the_cutoff_highest_first(names, query, cutoff):
     index = NameIndex(enumerate(names))
 
-    for match in index.best(query, limit=len(names) or 1, cutoff=0):
+    matches = index.best(query, limit=len(names) or 1, cutoff=cutoff)
+
+    for match in matches:
         assert match.score == score(query, names[match.key])
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+    expected = {i for i, name in enumerate(names)
+                if normalise(query) and normalise(name) and score(query, name) >= cutoff}
+    assert {m.key for m in matches} == expected
 
 
 @given(st.lists(TYPED, max_size=8))
