@@ -56,6 +56,43 @@ def is_displayed(session: Session, model: type, row_id: int) -> bool:
     return session.execute(select(model.id).where(model.id == row_id, clause)).first() is not None
 
 
+def why_not_displayed(session: Session, model: type, row_id: int) -> str:
+    """Why a row is not displayed (晾晒) yet, in the manual's words ("" when it is), read from
+    what is in force — the same chain as the clauses above, link by link."""
+    row = session.get(model, row_id)
+    if row is None or is_displayed(session, model, row_id):
+        return ""
+    if model is DigitalItem:
+        return f"核准情况为“{row.status}”，纳入名录库后晾晒"
+    if row.status != IN_FORCE:
+        return "尚未经区县审核员审核通过"
+    if model is DigitalPlan:
+        if row.stage != PASSED:
+            return f"当前状态为“{row.stage}”，市大数据发展局查重通过后晾晒"
+        if row.passed_on is None:
+            return "未填写查重通过日期"
+        linked = list(session.execute(
+            select(DigitalItem).join(DigitalPlanItem, DigitalPlanItem.item_id == DigitalItem.id)
+            .where(DigitalPlanItem.plan_id == row.id).order_by(DigitalItem.id)).scalars())
+        if not linked:
+            return "未关联一件事"
+        return "；".join(f"关联的一件事“{item.name}”核准情况为“{item.status}”，进入三张清单编制等"
+                        "后续环节后晾晒" for item in linked if item.status != PROCEED)
+    if model is DigitalApp:
+        if row.launched_on is None:
+            return "未填写上线时间"
+        plan = session.get(DigitalPlan, row.plan_id) if row.plan_id else None
+        if plan is None:
+            return "未关联三张清单"
+        if not is_displayed(session, DigitalPlan, plan.id):
+            return f"关联的三张清单“{plan.name}”尚未晾晒"
+        return f"上线时间早于关联三张清单的查重通过日期（{plan.passed_on:%Y-%m-%d}）"
+    if row.shared_on is None:
+        return "未填写认定共享日期"
+    app = session.get(DigitalApp, row.app_id) if row.app_id else None
+    return f"关联的特色应用“{app.name}”尚未晾晒" if app is not None else "未关联特色应用"
+
+
 # --- the cockpit's counts --------------------------------------------------------------------
 
 INDICATORS = {
