@@ -186,6 +186,7 @@ ITEM_FLOW = register(Flow(
     section=SECTION,
     action_labels={FORWARD: "区县审核通过", DISCARD: "删除", DELETE: "删除", **VERDICT_LABELS},
     pages=(PageSpec("pages/digital_verdicts.py", "一件事核准", "review"),),
+    opened_on="digital_form",
     open_key="open_digital_item",
     readable=_readable,
     extra_recipients=_district_told,

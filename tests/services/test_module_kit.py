@@ -322,3 +322,16 @@ def test_a_steps_conditions_judge_the_record_as_its_edits_leave_it(followed, ses
                    version=record.version, values={"evidence": "补充.pdf"})
     session.expire_all()
     assert session.get(KitRecord, record.id).evidence == "补充.pdf"
+
+
+def test_records_without_pages_of_their_own_open_on_their_host_modules_pages(
+        kit, session, people):
+    from dataclasses import replace
+    hosted = replace(FOLLOWED, module="kit_hosted", opened_on="kit", open_key="open_hosted")
+    registry.register(hosted)
+    try:
+        record = new_record(session, people["clerk"], item="建立测试机制")
+        assert workbench.message_link(session, actor=people["clerk"], record_type="kit_hosted",
+                                      record_id=record.id) == ("pages/kit_entry.py", "open_hosted")
+    finally:
+        registry.unregister("kit_hosted")
