@@ -4,6 +4,7 @@ import streamlit as st
 import ui
 from models import Role
 from services import accounts, db, notifications, workbench
+from services.digital.deadlines import TODO_KIND as DEADLINE
 
 user = ui.require_user()
 st.title("业务工作台")
@@ -24,11 +25,14 @@ returned = [t for t in todos if t.kind == "退回修改"]
 pending = [t for t in todos if t.kind == "待我审核"]
 drafts = [t for t in todos if t.kind == "草稿"]
 tasks = [t for t in todos if t.kind == "推进任务"]
+due = [t for t in todos if t.kind == DEADLINE]  # 一件事: days left / overdue
 # Leaders and administrators enter and review nothing: their workbench is their messages.
 works = user.has(Role.CLERK, Role.REVIEWER)
 # One compact line of counts: it stays one line on a phone, unlike five metric cards.
 counts = ((("red", "退回修改", len(returned)), ("orange", "待审核", len(pending)),
-           ("blue", "推进任务", len(tasks)), ("gray", "草稿", len(drafts))) if works else ()) + \
+           ("blue", "推进任务", len(tasks)), ("gray", "草稿", len(drafts)))
+          + ((("red" if any("已逾期" in t.reason for t in due) else "orange", DEADLINE, len(due)),)
+             if due else ()) if works else ()) + \
     (("violet", "未读消息", unread),)
 st.markdown(" ".join(f":{color}-badge[{label} **{n}**]" for color, label, n in counts))
 
@@ -38,7 +42,10 @@ def card(item, text: str, *, key: str, reason: str | None = None) -> None:
     with st.container(border=True):
         left, right = st.columns([6, 1])
         left.markdown(text)
-        if reason is not None:
+        if item.kind == DEADLINE:
+            shown = left.error if "已逾期" in item.reason else left.warning
+            shown(ui.literal(item.reason))
+        elif reason is not None:
             left.error(f"驳回原因：{ui.literal(reason) or '（未记录）'}")
         if item.page and right.button("打开", key=f"{key}-{item.module}-{item.record_id}",
                                       width="stretch"):
@@ -59,7 +66,7 @@ with todo_tab:
                    f"{accounts.local_time(item.updated_at)}", key="open",
              reason=item.reason if item.kind == "退回修改" else None)
     rows = [{"类别": t.kind, "模块": t.module_label, "名称": t.title, "状态": t.status,
-             "单位": t.org_name, "驳回原因": t.reason,
+             "单位": t.org_name, "驳回原因或期限": t.reason,
              "更新时间": accounts.local_time(t.updated_at)} for t in todos]
     ui.table(rows, empty=None)  # the line above already says there is nothing to do
     ui.excel_button(rows, filename="业务工作台待办.xlsx", key="todo-xlsx")

@@ -286,6 +286,9 @@ class Flow:
     extra_recipients: Callable[[Session, Any, str], Iterable[int]] | None = None
     # Columns set only by the engine or the flow's effects, beyond ENGINE_COLUMNS and timestamps.
     engine_columns: frozenset[str] = frozenset()
+    # The module whose pages show these records when this flow has none for a user (the rows
+    # of 数字重庆建设's form open on the form's pages).
+    opened_on: str = ""
     _index: dict[tuple[str, str], Transition] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

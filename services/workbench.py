@@ -102,5 +102,10 @@ def message_link(session: Session, *, actor: CurrentUser, record_type: str | Non
         audiences.append("edit")
     pages = [flow.page_for(audience) for audience in audiences]
     pages += [p for p in flow.pages if p.audience not in ("edit", "review")]  # the lists
-    return next(((p.path, flow.open_key) for p in pages
-                 if p is not None and flow.may_open(p, actor)), None)
+    found = next(((p.path, flow.open_key) for p in pages
+                  if p is not None and flow.may_open(p, actor)), None)
+    host = registry.get(flow.opened_on) if flow.opened_on else None
+    if found is None and host is not None:  # shown on another module's pages
+        found = next(((p.path, flow.open_key) for p in host.pages if host.may_open(p, actor)),
+                     None)
+    return found

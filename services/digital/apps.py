@@ -42,6 +42,7 @@ APP_FLOW = register(Flow(
     module=APP_MODULE, label="开发上线特色应用", model=DigitalApp, title_field="name",
     labels=APP_LABELS, hidden=ROW_INTERNAL | {"plan_id"}, section=SECTION,
     action_labels={"forward": "区县审核通过", "cancel": "删除", "delete": "删除"},
+    opened_on="digital_form",
     open_key="open_digital_app", readable=_readable(DigitalApp), engine_columns=ROW_ENGINE,
     transitions=row_transitions(),
 ))
@@ -49,6 +50,7 @@ SHARE_FLOW = register(Flow(
     module=SHARE_MODULE, label="一地创新、全市共享", model=DigitalShare, title_field="intro",
     labels=SHARE_LABELS, hidden=ROW_INTERNAL | {"app_id"}, section=SECTION,
     action_labels={"forward": "区县审核通过", "cancel": "删除", "delete": "删除"},
+    opened_on="digital_form",
     open_key="open_digital_share", readable=_readable(DigitalShare), engine_columns=ROW_ENGINE,
     transitions=row_transitions(),
 ))

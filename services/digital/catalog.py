@@ -19,6 +19,8 @@ from services.identity import CurrentUser, require_active
 DEFAULT_DOMAINS = ["党建统领", "数字政府", "数字经济", "数字社会", "数字文化", "数字法治",
                    "基层智治"]
 MAX_QUERY = 100
+# While typing, show the closest names even below “near-identical” (similarity.SIMILAR).
+TYPING_CUTOFF = 60.0
 
 
 # --- 重点领域 (系统管理员) ----------------------------------------------------------------------
@@ -177,7 +179,7 @@ def similar(session: Session, *, actor: CurrentUser, name: str, exclude_id: int 
     info = {i: (n, org, status) for i, n, org, status in rows if i != exclude_id}
     index = similarity.NameIndex([(i, n) for i, (n, _, _) in info.items()])
     return [Similar(m.key, info[m.key][0], info[m.key][1], info[m.key][2], m.score)
-            for m in index.best(name, limit=limit)]
+            for m in index.best(name, limit=limit, cutoff=TYPING_CUTOFF)]
 
 
 __all__ = ["INCLUDED", "PROCEED"]

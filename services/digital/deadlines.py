@@ -19,6 +19,7 @@ from services.identity import CurrentUser
 from services.review import Todo
 
 DEEPEN_DAYS = 7
+TODO_KIND = "一件事期限"  # 业务工作台's line for an item with a deadline running
 
 
 def add_month(day: date) -> date:
@@ -159,7 +160,7 @@ def todos(session: Session, user: CurrentUser) -> list[Todo]:
         text = deadline_text(item)
         if not text:
             continue
-        out.append(Todo(kind="一件事期限", module=ITEM_FLOW.module, module_label="一件事",
+        out.append(Todo(kind=TODO_KIND, module=ITEM_FLOW.module, module_label="一件事",
                         record_id=item.id, title=item.name, status=item.status,
                         org_name=org_name, updated_at=item.updated_at,
                         reason=text + (f"（核准意见：{item.verdict_comment}）"

@@ -198,9 +198,6 @@ def _readable(user: CurrentUser):
     return DigitalForm.id < 0
 
 
-def _is_office_reviewer(user: CurrentUser) -> bool:
-    return user.is_reform_office and user.has(Role.REVIEWER)
-
 
 FORM_FLOW = register(Flow(
     module=MODULE,
@@ -213,7 +210,6 @@ FORM_FLOW = register(Flow(
     section=SECTION,
     pages=(PageSpec("pages/digital_update.py", "区县推进情况更新", "edit"),
            PageSpec("pages/digital_review.py", "区县推进情况审核", "review"),
-           PageSpec("pages/digital_verdicts.py", "一件事核准", _is_office_reviewer),
            PageSpec("pages/digital_catalog.py", "名录库", "all"),
            PageSpec("pages/digital_domains.py", "重点领域管理", lambda u: u.has(Role.ADMIN),
                     section="系统管理")),

@@ -17,7 +17,7 @@ from services.digital.common import (
 )
 from services.identity import CurrentUser
 from services.registry import register
-from services.review import DRAFT, Flow, Transition, reform_office, system
+from services.review import DRAFT, Flow, PageSpec, Transition, reform_office, system
 
 MODULE = "digital_item"
 
@@ -185,6 +185,8 @@ ITEM_FLOW = register(Flow(
     hidden=HIDDEN,
     section=SECTION,
     action_labels={FORWARD: "区县审核通过", DISCARD: "删除", DELETE: "删除", **VERDICT_LABELS},
+    pages=(PageSpec("pages/digital_verdicts.py", "一件事核准", "review"),),
+    opened_on="digital_form",
     open_key="open_digital_item",
     readable=_readable,
     extra_recipients=_district_told,

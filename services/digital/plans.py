@@ -41,6 +41,7 @@ PLAN_FLOW = register(Flow(
     module=MODULE, label="应用“三张清单”", model=DigitalPlan, title_field="name",
     labels=LABELS, hidden=ROW_INTERNAL, section=SECTION,
     action_labels={"forward": "区县审核通过", "cancel": "删除", "delete": "删除"},
+    opened_on="digital_form",
     open_key="open_digital_plan", readable=_readable, engine_columns=ROW_ENGINE,
     transitions=row_transitions(),
 ))

@@ -164,7 +164,8 @@ def dependents(session: Session, kind: RowKind, row: Any, *, displayed_only: boo
     """Rows of the tables that link to `row` (not deleted), as 表：名称 (for refusals)."""
     found: list[str] = []
     if kind is ITEM:
-        query = (select(DigitalPlan).join(DigitalPlanItem, DigitalPlanItem.plan_id == DigitalPlan.id)
+        query = (select(DigitalPlan)
+                 .join(DigitalPlanItem, DigitalPlanItem.plan_id == DigitalPlan.id)
                  .where(DigitalPlanItem.item_id == row.id, DigitalPlan.status != DELETED))
         if displayed_only:
             query = query.where(display.displayed_plans())
@@ -189,7 +190,8 @@ def dependents(session: Session, kind: RowKind, row: Any, *, displayed_only: boo
             query = query.where(display.displayed_shares())
         found += [f"一地创新、全市共享：{row.name}" for _ in session.execute(query).scalars()]
     if not displayed_only:  # pending links of rows in force (apps, shares)
-        child = {PLAN: (DigitalApp, "plan_id", APP), APP: (DigitalShare, "app_id", SHARE)}.get(kind)
+        child = {PLAN.key: (DigitalApp, "plan_id", APP),
+                 APP.key: (DigitalShare, "app_id", SHARE)}.get(kind.key)
         if child is not None:
             model, column, child_kind = child
             for other in session.execute(select(model).where(

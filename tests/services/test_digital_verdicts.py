@@ -222,3 +222,19 @@ def test_the_district_sees_its_verdict_and_another_district_cannot_read_the_item
     assert "剩余7天" in views[0].deadline
     with pytest.raises(PermissionDenied):
         records.get(session, flow=ITEM_FLOW, actor=w.qj_clerk, record_id=it.id)
+
+
+def test_a_verdict_message_opens_the_item_on_the_districts_form_page(session, w):
+    from services import workbench
+    it = waiting(session, w)
+    verdict(session, w, it.id, "include", comment="梳理深度足够，纳入名录库")
+    note = session.execute(select(Notification).where(
+        Notification.user_id == w.clerk.id, Notification.record_type == "digital_item",
+        Notification.record_id == it.id)).scalars().all()[-1]
+
+    assert "纳入名录库并晾晒" in note.title and "梳理深度足够" in note.body
+    assert workbench.message_link(session, actor=w.clerk, record_type="digital_item",
+                                  record_id=it.id) == ("pages/digital_update.py",
+                                                       "open_digital_item")
+    assert workbench.message_link(session, actor=w.qj_clerk, record_type="digital_item",
+                                  record_id=it.id) is None

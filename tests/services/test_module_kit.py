@@ -262,3 +262,76 @@ def test_audit_changes_of_the_module_are_recorded_old_to_new(kit, session, peopl
 
     event = session.execute(select(AuditEvent).where(AuditEvent.record_type == "kit")).scalars().one()
     assert json.loads(event.changes) == {"item": ["建立测试机制", "健全测试体系"]}
+
+
+# --- steps that follow another record's step; conditions judged on the edits made with a step --
+
+FOLLOWED = Flow(
+    module="kit_followed", label="测试从属记录", model=KitRecord, title_field="item",
+    labels={"item": "改革事项", "evidence": "佐证材料"},
+    transitions=[
+        Transition(DRAFT, Action.SAVE, DRAFT, district(Role.CLERK)),
+        # taken only as part of another record's 通过, by that step's reviewer
+        Transition(DRAFT, "forward", WAITING, district(Role.REVIEWER), follows="测试表单通过"),
+        Transition(WAITING, Action.APPROVE, DONE, reform_office(Role.REVIEWER)),
+        Transition(WAITING, "fix", WAITING, reform_office(Role.REVIEWER),
+                   conditions=(_needs_evidence,), segregate=False),
+    ],
+)
+
+
+@pytest.fixture
+def followed(engine, session):
+    KitBase.metadata.create_all(engine)
+    registry.register(FOLLOWED)
+    yield FOLLOWED
+    registry.unregister("kit_followed")
+    session.rollback()
+    KitBase.metadata.drop_all(engine)
+
+
+def test_a_following_step_is_no_button_no_todo_and_no_stage_but_its_actor_is_checked(
+        followed, session, people):
+    record = new_record(session, people["clerk"], item="建立测试机制")
+
+    assert followed.available_actions(record, people["reviewer"]) == []
+    assert not [t for t in workbench.todos(session, actor=people["reviewer"])
+                if t.module == "kit_followed"]
+    assert followed.review_stages == [WAITING]
+    assert not followed.may_review(people["reviewer"])
+    with pytest.raises(PermissionDenied):
+        followed.apply(session, record_id=record.id, action="forward",
+                       actor=people["other_reviewer"], version=record.version)
+    followed.apply(session, record_id=record.id, action="forward", actor=people["reviewer"],
+                   version=record.version)
+    session.expire_all()
+    assert session.get(KitRecord, record.id).status == WAITING
+
+
+def test_a_steps_conditions_judge_the_record_as_its_edits_leave_it(followed, session, people):
+    record = new_record(session, people["clerk"], item="建立测试机制")
+    followed.apply(session, record_id=record.id, action="forward", actor=people["reviewer"],
+                   version=record.version)
+    session.expire_all()
+    record = session.get(KitRecord, record.id)
+
+    with pytest.raises(ValidationError, match="请上传佐证材料"):
+        followed.apply(session, record_id=record.id, action="fix", actor=people["office"],
+                       version=record.version)
+    followed.apply(session, record_id=record.id, action="fix", actor=people["office"],
+                   version=record.version, values={"evidence": "补充.pdf"})
+    session.expire_all()
+    assert session.get(KitRecord, record.id).evidence == "补充.pdf"
+
+
+def test_records_without_pages_of_their_own_open_on_their_host_modules_pages(
+        kit, session, people):
+    from dataclasses import replace
+    hosted = replace(FOLLOWED, module="kit_hosted", opened_on="kit", open_key="open_hosted")
+    registry.register(hosted)
+    try:
+        record = new_record(session, people["clerk"], item="建立测试机制")
+        assert workbench.message_link(session, actor=people["clerk"], record_type="kit_hosted",
+                                      record_id=record.id) == ("pages/kit_entry.py", "open_hosted")
+    finally:
+        registry.unregister("kit_hosted")
