@@ -177,7 +177,7 @@ def card(kind: RowKind, view: RowView, why: str, *, key: str, extra=()) -> None:
         (st.error if "已逾期" in view.deadline else st.info)(ui.literal(view.deadline))
 
 
-# --- changes old → new -----------------------------------------------------------------------------
+# --- changes old → new ------------------------------------------------------------------------
 
 def _mark(text: str, colour: str, style: str) -> str:
     """Changed characters on a coloured background (added bold, removed struck through), line
@@ -225,7 +225,7 @@ def change_card(kind: RowKind, view: RowView, *, key: str) -> None:
                             + (f"~~{shown}~~" if view.change == "删除" else shown))
             if view.change == "删除":
                 st.caption("通过后，该行从本区县的表中删除")
-        if kind is ITEM:
+        if kind is ITEM and view.status != DRAFT:
             st.caption(f"核准情况：{view.status}")
             if view.change == "新增" or any(f.new and f.purpose in (ORIGINAL_CHART, NEW_CHART)
                                            for f in view.files):
@@ -307,6 +307,8 @@ def plan_form(view: RowView | None, *, key: str, items: dict[int, str]):
     choices = {**{i: items.get(i, f"#{i}") for i in linked}, **items}
     item_ids = ui.choose_many("关联一件事", list(choices), default=linked, key=f"{key}-items",
                               format_func=choices.get, help=HELP["关联一件事"])
+    if not choices:
+        st.caption("本区县还没有可关联的一件事：请先在“一件事”表中新增。")
     stage = st.radio("当前状态", STAGES, key=f"{key}-stage", help=HELP["当前状态"],
                      index=STAGES.index(values["stage"]) if values.get("stage") in STAGES else 0)
     passed_on = values.get("passed_on")

@@ -38,7 +38,7 @@ else:
     with db.session_scope() as s:
         changed = forms.changes(s, actor=user, form_id=form.id)
         earlier = last_rejection(s, record_type=forms.FORM_FLOW.module, record_id=form.id)
-    st.subheader(f"{FORM_HEADING}（第{form.number}次填报）")
+    st.subheader(f"{FORM_HEADING}（第{form.number}次填报）", anchor=False)
     if earlier is not None:
         st.caption(f"此前驳回原因：{ui.literal(earlier.comment)}")
     counts = {c: sum(v.change == c for v in changed) for c in ("新增", "修改", "删除")}
@@ -46,7 +46,7 @@ else:
     for kind in rows.ORDER:
         mine = [v for v in changed if v.kind == kind.key]
         if mine:
-            st.markdown(f"#### {kind.table}（{len(mine)}）")
+            st.markdown(f"**{kind.table}（{len(mine)}）**")
             for view in mine:
                 parts.change_card(kind, view, key=f"change-{kind.key}-{view.id}")
     ui.review_panel(forms.FORM_FLOW, form, user, version=seen, success={
@@ -55,17 +55,23 @@ else:
     })
 
 if user.is_district:
-    st.header("本区县现行情况")
+    st.header("本区县现行情况", anchor=False)
     st.caption("已审核通过的内容（不含待审核的修改），晾晒和驾驶舱按此统计。")
     with db.session_scope() as s:
         views = forms.tables(s, actor=user)
         reasons = {kind.key: {v.id: display.why_not_displayed(s, kind.model, v.id)
                               for v in views[kind.key] if not v.displayed}
                    for kind in rows.ORDER}
+    for kind in rows.ORDER:  # a message about a row (e.g. a 一件事's verdict) opens it here
+        row_id = st.session_state.pop(kind.flow.open_key, None)
+        if (view := next((v for v in views[kind.key] if v.id == row_id), None)) is not None:
+            parts.card(kind, parts.as_in_force(view), reasons[kind.key].get(view.id, ""),
+                       key=f"opened-{kind.key}")
+            parts.download_buttons(parts.as_in_force(view).files, key=f"opened-{kind.key}")
     for kind in rows.ORDER:
         in_force = [parts.as_in_force(v) for v in views[kind.key] if v.change != "新增"]
         listed = parts.table_rows(kind, in_force, reasons[kind.key])
-        st.subheader(f"{kind.table}（{len(listed)}）")
+        st.subheader(f"{kind.table}（{len(listed)}）", anchor=False)
         ui.table([{k: v for k, v in r.items() if k != "本次变更"} for r in listed],
                  empty=f"暂无已通过的{kind.label}")
         ui.excel_button([{k: v for k, v in r.items() if k != "本次变更"} for r in listed],

@@ -86,8 +86,9 @@ def act(fn, success: str, **kwargs) -> None:
 
 def row_form(kind, view) -> None:
     """The row's fields (prefilled when 修改, empty for "+"), 保存 and 取消."""
-    key = (f"{kind.key}-{view.id}-v{view.version}" if view else f"{kind.key}-new") \
-        + f"-g{generation}"
+    # Keyed by the row and this page's generation, not the row's version: another clerk's
+    # save leaves what this clerk typed in place, and 保存 then gets the conflict message.
+    key = f"{kind.key}-{view.id if view else 'new'}-g{generation}"
     with st.container(border=True, key=f"{key}-box"):
         st.markdown(f"**{'修改' if view else '新增'}{kind.label}**"
                     + (f"：{ui.literal(view.title)}" if view else ""))
@@ -146,10 +147,10 @@ for kind in rows.ORDER:  # a link from 业务工作台 opens its row
         opened = (kind.key, row_id)
 st.session_state.pop(forms.FORM_FLOW.open_key, None)  # the form is this page itself
 
-st.header(FORM_HEADING)
+st.header(FORM_HEADING, anchor=False)
 for kind in rows.ORDER:
     table = views[kind.key]
-    st.subheader(f"{kind.table}（{len(table)}）")
+    st.subheader(f"{kind.table}（{len(table)}）", anchor=False)
     if kind is ITEM:
         parts.overdue(table)
     listed = parts.table_rows(kind, table, reasons[kind.key])
@@ -176,7 +177,7 @@ for kind in rows.ORDER:
             st.session_state[EDITING] = (kind.key, None)
             st.rerun()
 
-st.header("填报状态")
+st.header("填报状态", anchor=False)
 if form is None:
     st.info("当前没有进行中的填报。点击各表的“＋”新增，或选择一行修改并保存，即开始新一次填报；"
             "更新完成后点击“保存并上报”。")
@@ -211,7 +212,7 @@ if editable:
             st.info("全量摸排导入暂未开放，请逐条点击“＋”新增。")
         else:
             st.download_button("下载导入模板", data=survey.template, mime=XLSX_MIME,
-                               file_name="区县推进数字重庆建设情况-全量摸排导入模板.xlsx",
+                               file_name=getattr(survey, "FILENAME", "全量摸排导入模板.xlsx"),
                                key="survey-template", on_click="ignore")
             book = ui.upload("填好的导入模板", types=["xlsx"], key=f"survey-{generation}",
                              multiple=False)

@@ -1,6 +1,8 @@
 """区县推进情况更新 and 区县推进情况审核 driven as logged-in users: "+" a 一件事 with its
 原一图两清单 and 保存并上报; similar names while typing; a stale save; old → new, 通过 and 驳回;
 one district never sees another's rows."""
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -318,12 +320,141 @@ def test_a_plan_asks_for_the_files_its_state_needs(app_db):
     assert "查重通过日期" in {d.label for d in at.date_input}
 
 
-def test_the_first_full_survey_section_offers_the_template_or_says_it_is_not_open(app_db):
+def test_the_first_full_survey_imports_a_filled_template_or_says_it_is_not_open(app_db):
+    at = page(QJ_CLERK)
+    try:
+        from services.digital import survey
+    except ImportError:  # the import arrives with services.digital.survey
+        assert "全量摸排导入暂未开放，请逐条点击“＋”新增。" in texts(at)
+        return
+    from io import BytesIO
+    from openpyxl import load_workbook
+
+    assert "下载导入模板" in {b.label for b in at.get("download_button")}
+
+    def filled(domain):
+        book = load_workbook(BytesIO(survey.template()))
+        sheet = book["一件事"]
+        headers = [c.value for c in sheet[1]]
+        for header, value in {"行号": 1, "事项名称": "企业开办一件事", "重点领域": domain,
+                              "简介": "一次告知、一表申请"}.items():
+            sheet.cell(row=2, column=headers.index(header) + 1, value=value)
+        out = BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+    by_label(at.file_uploader, "填好的导入模板").set_value(
+        ("摸排.xlsx", filled("不存在的领域"), "application/octet-stream"))
+    button(at.run(), "导入").click().run()
+
+    assert any("第2行" in e for e in errors(at)), errors(at)
+    assert stored_items() == []
+
+    by_label(at.file_uploader, "填好的导入模板").set_value(
+        ("摸排.xlsx", filled("数字政府"), "application/octet-stream"))
+    button(at.run(), "导入").click().run()
+
+    assert not errors(at), errors(at)
+    assert [(i.name, i.status) for i in stored_items()] == [("企业开办一件事", "草稿")]
+    assert "已导入：一件事1条" in texts(at)
+    assert "一件事“企业开办一件事”缺少：附件“原一图两清单”" in texts(at)
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+       b"\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def _pass(phone=QJ_CLERK, reviewer=QJ_REVIEWER):
+    approve(submit(phone), reviewer)
+
+
+def _save(kind, values, uploads=(), phone=QJ_CLERK):
+    clerk = user(phone)
+    with db.session_scope() as s:
+        return rows.save_row(s, actor=clerk, kind=kind, form_version=version(clerk),
+                             values=values, uploads=list(uploads)).row.id
+
+
+def _chain():
+    """黔江区: an item at 进入三张清单编制等后续环节, a plan 查重通过 on it, an app launched on
+    the plan and its sharing — all in force and displayed — plus a plan still 编制中."""
+    from datetime import date
+    from services.digital.apps import SCREENSHOT, SHARE_BASIS
+    from services.digital.plans import CHECK_OPINION, LISTS_TEXT, REVIEW_OPINION
+
+    item_id = add_item(QJ_CLERK, "企业开办一件事", charts=(ORIGINAL_CHART, NEW_CHART))
+    _pass()
+    with db.session_scope() as s:
+        verdicts.give(s, actor=user(OFFICE), item_id=item_id, verdict="proceed",
+                      version=s.get(DigitalItem, item_id).version)
+    plan_id = _save("digital_plan", {"name": "企业开办应用", "item_ids": [item_id],
+                                     "stage": "市大数据发展局查重通过",
+                                     "passed_on": date(2026, 6, 1)},
+                    [Upload(p, f"{p}.pdf", PDF) for p in (REVIEW_OPINION, CHECK_OPINION,
+                                                          LISTS_TEXT)])
+    _save("digital_plan", {"name": "不动产登记应用", "item_ids": [item_id], "stage": "编制中"})
+    app_id = _save("digital_app", {"name": "渝快办企业开办", "plan_id": plan_id,
+                                   "launched_on": date(2026, 7, 1), "functions": "一网通办",
+                                   "integration": "跨部门", "volume": 100, "active_users": 20},
+                   [Upload(SCREENSHOT, "界面.png", PNG)])
+    _pass()
+    share_id = _save("digital_share", {"app_id": app_id, "intro": "全市推广",
+                                       "shared_on": date(2026, 8, 1)},
+                     [Upload(SHARE_BASIS, "依据.pdf", PDF)])
+    _pass()
+    return item_id, plan_id, app_id, share_id
+
+
+def test_each_table_shows_whether_its_rows_are_displayed_and_why_not(app_db):
+    _chain()
+
     at = page(QJ_CLERK)
 
-    try:
-        from services.digital import survey  # noqa: F401
-    except ImportError:
-        assert "全量摸排导入暂未开放，请逐条点击“＋”新增。" in texts(at)
-    else:
-        assert "下载导入模板" in {b.label for b in at.get("download_button")}
+    plans, apps, shares = ({r["应用名称"]: r["晾晒"] for r in at.dataframe[1].value.to_dict("records")},
+                           at.dataframe[2].value["晾晒"].tolist(),
+                           at.dataframe[3].value["晾晒"].tolist())
+    assert plans == {"企业开办应用": "已晾晒",
+                     "不动产登记应用": "未晾晒：当前状态为“编制中”，市大数据发展局查重通过后晾晒"}
+    assert apps == ["已晾晒"] and shares == ["已晾晒"]
+
+
+def test_rows_of_every_table_open_prefilled_and_a_change_waits_for_the_review(app_db):
+    item_id, plan_id, app_id, share_id = _chain()
+    at = page(QJ_CLERK)
+
+    for kind, row_id in (("digital_plan", plan_id), ("digital_share", share_id),
+                         ("digital_app", app_id)):
+        at.selectbox(key=f"pick-{kind}").set_value(row_id).run()
+        at.button(key=f"edit-{kind}-{row_id}").click().run()
+        assert not at.exception, at.exception
+    assert by_label(at.text_input, "应用名称").value == "渝快办企业开办"
+    assert by_label(at.number_input, "当前办件量").value == 100
+    assert by_label(at.selectbox, "关联三张清单").value == plan_id
+
+    by_label(at.number_input, "当前办件量").set_value(250)
+    button(at, "保存").click().run()
+
+    assert not errors(at), errors(at)
+    with db.session_scope() as s:
+        from models import DigitalApp
+        app = s.get(DigitalApp, app_id)
+        assert (app.volume, json.loads(app.pending)) == (100, {"volume": 250})
+    assert at.dataframe[2].value["本次变更"].tolist() == ["修改"]
+
+
+def test_a_row_changed_meanwhile_keeps_what_the_clerk_typed_and_refuses_the_save(app_db):
+    item_id = add_item(QJ_CLERK, "企业开办一件事", intro="一次告知")
+    at = page(QJ_CLERK)
+    at.selectbox(key="pick-digital_item").set_value(item_id).run()
+    at.button(key=f"edit-digital_item-{item_id}").click().run()
+    by_label(at.text_area, "简介").input("一次告知、一表申请").run()
+    with db.session_scope() as s:  # another clerk changes the same row
+        other = make_user(s, org="黔江区")
+        rows.save_row(s, actor=other, kind="digital_item", form_version=version(other),
+                      row_id=item_id, values={"intro": "一网通办"})
+
+    button(at.run(), "保存").click().run()
+
+    assert errors(at) == [CONFLICT_MESSAGE]
+    assert by_label(at.text_area, "简介").value == "一次告知、一表申请"
+    assert stored_items()[0].intro == "一网通办"

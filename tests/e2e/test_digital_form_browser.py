@@ -1,0 +1,117 @@
+"""数字重庆建设 in a real browser: 黔江区's clerk adds a 一件事 with its 原一图两清单 and
+保存并上报 → 黔江区's reviewer 通过 → 市委改革办 纳入名录库并晾晒 → the item is in 名录库 and the
+clerk reads the 核准意见 on 业务工作台; the form at a phone's width."""
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.e2e.conftest import (
+    choose, fill, logout, open_page, server_data_dirs, settle, sign_in, upload,
+)
+
+pytestmark = pytest.mark.e2e
+NAME = "黔江区企业开办一件事"
+OPINION = "原一图两清单梳理深入，请于1个月内上传新一图两清单"
+
+
+def shots_dir(tmp_path) -> Path:
+    path = Path(os.environ.get("E2E_SCREENSHOT_DIR", tmp_path))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def include_in_catalog(url: str) -> list[str]:
+    """市委改革办's reviewer gives 纳入名录库并晾晒 (the service the 一件事核准 page calls), on
+    the server's database; returns the catalog's names afterwards."""
+    from models import DigitalItem, User
+    from services import accounts, db
+    from services.digital import catalog, verdicts
+
+    engine = db.make_engine(f"sqlite:///{server_data_dirs[url] / 'reform.db'}")
+    try:
+        with db.session_scope(engine) as s:
+            office = accounts.current_user(s, s.execute(
+                select(User).where(User.phone == "13700000101")).scalars().one())
+            item = s.execute(select(DigitalItem).where(DigitalItem.name == NAME)).scalars().one()
+            verdicts.give(s, actor=office, item_id=item.id, version=item.version,
+                          verdict="include", comment=OPINION)
+            return [row.name for row in catalog.search(s, actor=office, text="企业开办")]
+    finally:
+        engine.dispose()
+
+
+def test_an_item_goes_from_the_clerk_through_review_into_the_catalog(
+        server_with_passwords, browser, tmp_path):
+    url = server_with_passwords
+    chart = tmp_path / "原一图两清单.pdf"
+    chart.write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+
+    # 黔江区录入员: "+" a 一件事 with its 原一图两清单, 保存, then 保存并上报
+    sign_in(page, url, "13800000201")
+    open_page(page, "区县推进情况更新")
+    page.get_by_role("button", name="＋ 新增一件事").click()
+    settle(page)
+    fill(page, "事项名称", NAME)
+    choose(page, "重点领域", "数字政府")
+    fill(page, "简介", "企业开办一次告知、一表申请、一网通办")
+    upload(page, "原一图两清单", chart)
+    page.set_viewport_size({"width": 1280, "height": 2400})
+    settle(page)
+    page.screenshot(path=str(shots_dir(tmp_path) / "digital_update_1280.png"), full_page=True)
+    page.get_by_role("button", name="保存", exact=True).click()
+    settle(page)
+    page.get_by_text("已保存一件事").first.wait_for()
+    page.get_by_role("button", name="保存并上报").click()
+    settle(page)
+    page.get_by_text("已上报，等待区县审核员审核").first.wait_for()
+    logout(page)
+
+    # 黔江区审核员 sees the new row whole and 通过
+    sign_in(page, url, "13800000202")
+    open_page(page, "区县推进情况审核")
+    page.get_by_text(f"【新增】一件事：{NAME}").first.wait_for()
+    page.screenshot(path=str(shots_dir(tmp_path) / "digital_review_1280.png"), full_page=True)
+    page.get_by_role("button", name="通过").click()
+    settle(page)
+    page.get_by_text("已通过，本次填报的内容已生效").first.wait_for()
+    logout(page)
+
+    # 市委改革办 纳入名录库并晾晒
+    assert NAME in include_in_catalog(url)
+
+    # 黔江区录入员 reads the 核准意见 on 业务工作台 and in the form's table
+    sign_in(page, url, "13800000201")
+    page.get_by_text(OPINION).first.wait_for()
+    page.get_by_text(f"【一件事期限】一件事：{NAME}").first.wait_for()
+    page.screenshot(path=str(shots_dir(tmp_path) / "digital_workbench_1280.png"), full_page=True)
+    open_page(page, "区县推进情况更新")
+    choose(page, "选择一件事查看或修改", f"{NAME}（纳入名录库并晾晒）")
+    page.get_by_test_id("stMarkdownContainer").filter(has_text=OPINION).first.wait_for()
+    page.get_by_text("上传新一图两清单：截止").first.wait_for()
+    page.close()
+
+
+def test_the_form_needs_no_horizontal_scrolling_on_a_phone(server_with_passwords, browser,
+                                                           tmp_path):
+    page = browser.new_page(viewport={"width": 390, "height": 900})
+    sign_in(page, server_with_passwords, "13800000101")
+    page.get_by_test_id("stExpandSidebarButton").click()
+    open_page(page, "区县推进情况更新")
+    page.get_by_role("button", name="＋ 新增应用“三张清单”").click()
+    settle(page)
+    page.get_by_text("市大数据发展局查重通过", exact=True).click()
+    settle(page)
+
+    page.set_viewport_size({"width": 390, "height": 3200})
+    settle(page)
+    page.screenshot(path=str(shots_dir(tmp_path) / "digital_update_390.png"), full_page=True)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    for name in ("保存", "取消", "＋ 新增一件事"):
+        box = page.get_by_role("button", name=name, exact=True).first.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    for label in ("区县数建办论证审查意见", "市大数据发展局查重通过意见", "三张清单文本"):
+        page.get_by_test_id("stFileUploader").filter(has_text=label).first.wait_for()
+    page.close()
