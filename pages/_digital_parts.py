@@ -21,6 +21,8 @@ from services.digital.items import ITEM, NEW_CHART, ORIGINAL_CHART
 from services.digital.plans import (
     CHECK_OPINION, LISTS_TEXT, NEEDED, PASSED, PLAN, REVIEW_OPINION, STAGES,
 )
+from services.errors import DomainError
+from services.exports import XLSX_MIME
 from services.records import Upload
 from services.review import DRAFT
 
@@ -380,3 +382,33 @@ def to_send(view: RowView | None, values: dict) -> dict:
         return {k: v for k, v in clean.items() if v not in (None, "", [])}
     return {k: v for k, v in clean.items() if view.values.get(k) != v
             and not (view.values.get(k) in (None, "") and v in (None, ""))}
+
+
+# --- 首次全量摸排导入 -------------------------------------------------------------------------------
+
+def survey_import(*, form_version: int, key: str) -> dict[str, int] | None:
+    """The first full survey: the Excel template, and a filled one imported into the open form
+    (all rows or none). Returns the rows imported per table once an import succeeded."""
+    st.caption("首次更新时，区县数建办对辖区部门（单位）策划推出“一件事”事项、编制应用“三张清单”等情况"
+               "全量摸排、全量上报：下载模板，逐表填写后上传导入（全部无误才导入，有误时列出行号）。"
+               "导入的各行进入本次填报，上传附件、核对后保存并上报。")
+    try:
+        from services.digital import survey
+    except ImportError:
+        st.info("全量摸排导入暂未开放，请逐条点击“＋”新增。")
+        return None
+    st.download_button("下载导入模板", data=survey.template, mime=XLSX_MIME,
+                       file_name=getattr(survey, "FILENAME", "全量摸排导入模板.xlsx"),
+                       key="survey-template", on_click="ignore")
+    book = ui.upload("填好的导入模板", types=["xlsx"], key=key, multiple=False)
+    if not st.button("导入", key="survey-import", disabled=book is None):
+        return None
+    try:
+        with st.spinner("正在导入…"), db.session_scope() as s:
+            counts = survey.import_workbook(s, actor=st.session_state["current_user"],
+                                            data=book.getvalue(), form_version=form_version)
+    except DomainError as exc:
+        st.error(ui.literal(exc))
+        return None
+    tables = {k.key: k.table for k in rows.ORDER}
+    return {tables.get(name, name): n for name, n in counts.items()}

@@ -14,7 +14,6 @@ from services.digital.items import ITEM, WAITING
 from services.digital.plans import PLAN
 from services.digital.apps import APP
 from services.errors import DomainError
-from services.exports import XLSX_MIME
 from services.review import DRAFT, RETURNED, Action, last_rejection
 
 PAGE = "pages/digital_update.py"
@@ -201,32 +200,10 @@ else:
 
 if editable:
     with st.expander("首次全量摸排导入（Excel）"):
-        st.caption("首次更新时，区县数建办对辖区部门（单位）策划推出“一件事”事项、编制应用“三张清单”等情况"
-                   "全量摸排、全量上报：下载模板，逐表填写后上传导入（全部无误才导入，有误时列出行号）。"
-                   "导入的各行进入本次填报，核对后保存并上报。")
-        try:
-            from services.digital import survey
-        except ImportError:
-            survey = None
-        if survey is None:
-            st.info("全量摸排导入暂未开放，请逐条点击“＋”新增。")
-        else:
-            st.download_button("下载导入模板", data=survey.template, mime=XLSX_MIME,
-                               file_name=getattr(survey, "FILENAME", "全量摸排导入模板.xlsx"),
-                               key="survey-template", on_click="ignore")
-            book = ui.upload("填好的导入模板", types=["xlsx"], key=f"survey-{generation}",
-                             multiple=False)
-            if st.button("导入", key="survey-import", disabled=book is None):
-                try:
-                    with st.spinner("正在导入…"), db.session_scope() as s:
-                        counts = survey.import_workbook(s, actor=user, data=book.getvalue(),
-                                                        form_version=seen[1])
-                except DomainError as exc:
-                    st.error(ui.literal(exc))
-                else:
-                    st.session_state.pop(SEEN, None)  # the import moved the form on
-                    st.session_state[GENERATION] = generation + 1
-                    st.session_state["flash"] = "已导入：" + "、".join(
-                        f"{rows.KINDS[k].table if k in rows.KINDS else k}{n}条"
-                        for k, n in counts.items())
-                    st.rerun()
+        counts = parts.survey_import(form_version=seen[1], key=f"survey-{generation}")
+        if counts is not None:
+            st.session_state.pop(SEEN, None)  # the import moved the form on
+            st.session_state[GENERATION] = generation + 1
+            st.session_state["flash"] = "已导入：" + "、".join(f"{table}{n}条"
+                                                           for table, n in counts.items())
+            st.rerun()
