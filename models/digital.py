@@ -72,7 +72,7 @@ class DigitalItem(DigitalRow, table=True):
     new_chart_rejections: int = Field(default=0)
     # When the item reached 进入三张清单编制等后续环节 (the cockpit's dates go by these).
     proceeded_on: Optional[date] = Field(default=None)
-    # The ISO date of the Friday that opens the 核准 week in which it arrived (待核准).
+    # The day it last arrived for 核准 (its 核准 week runs Friday to Thursday around it).
     arrived_on: Optional[date] = Field(default=None, index=True)
 
 

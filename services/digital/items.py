@@ -120,8 +120,7 @@ def _clear_target(session: Session, item: DigitalItem, _user) -> None:
 
 
 def _stamp_arrival(session: Session, item: DigitalItem, _user) -> None:
-    from services.digital.verdicts import week_of
-    item.arrived_on = week_of(clock.today())[0]
+    item.arrived_on = clock.today()
     session.add(item)
 
 

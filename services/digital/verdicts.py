@@ -46,12 +46,14 @@ def weeks(session: Session, *, actor: CurrentUser) -> list[tuple[date, int]]:
     """Weeks with items waiting (start, count), newest first, the current week always listed."""
     _require_office(session, actor)
     deadlines.tick(session)
-    found = dict(session.execute(select(DigitalItem.arrived_on, func.count())
-                                 .where(DigitalItem.status.in_(WAITING))
-                                 .group_by(DigitalItem.arrived_on)).all())
-    current = week_of(clock.today())[0]
-    found.setdefault(current, 0)
-    return sorted(((start, n) for start, n in found.items() if start is not None), reverse=True)
+    found: dict[date, int] = {week_of(clock.today())[0]: 0}
+    for day, n in session.execute(select(DigitalItem.arrived_on, func.count())
+                                  .where(DigitalItem.status.in_(WAITING),
+                                         DigitalItem.arrived_on.is_not(None))
+                                  .group_by(DigitalItem.arrived_on)).all():
+        start = week_of(day)[0]
+        found[start] = found.get(start, 0) + n
+    return sorted(found.items(), reverse=True)
 
 
 @dataclass
@@ -86,10 +88,11 @@ def groups(session: Session, *, actor: CurrentUser, week_start: date | None = No
     names together, the largest groups first); each group's items by district."""
     _require_office(session, actor)
     deadlines.tick(session)
-    start = week_of(week_start or clock.today())[0]
+    start, end = week_of(week_start or clock.today())
     rows = session.execute(
         select(DigitalItem, Org.name).join(Org, Org.id == DigitalItem.org_id)
-        .where(DigitalItem.status.in_(WAITING), DigitalItem.arrived_on == start)
+        .where(DigitalItem.status.in_(WAITING), DigitalItem.arrived_on >= start,
+               DigitalItem.arrived_on <= end)
         .order_by(Org.sort_order, DigitalItem.id)).all()
     by_id = {item.id: (item, name) for item, name in rows}
     clusters = similarity.groups([(item.id, item.name) for item, _ in rows])

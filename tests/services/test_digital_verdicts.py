@@ -50,7 +50,8 @@ def test_district_approval_sends_a_new_item_to_the_weeks_verdicts(session, w):
     it = waiting(session, w)
 
     assert it.status == PENDING_ORIGINAL
-    assert it.arrived_on == verdicts.week_of(clock.today())[0]
+    assert it.arrived_on == clock.today()
+    assert verdicts.weeks(session, actor=w.office)[0] == (verdicts.week_of(clock.today())[0], 1)
     groups = verdicts.groups(session, actor=w.office)
     assert [[x.id for x in g] for g in groups] == [[it.id]]
     assert [v for v, _ in groups[0][0].verdicts] == ["deepen", "duplicate", "include", "proceed"]
