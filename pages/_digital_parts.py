@@ -177,6 +177,10 @@ def card(kind: RowKind, view: RowView, why: str, *, key: str, extra=()) -> None:
                                                          else ""), key=key)
     if view.deadline:
         (st.error if "已逾期" in view.deadline else st.info)(ui.literal(view.deadline))
+    if view.expected:
+        st.warning("待上传（首次全量摸排导入时填写的文件）：" + "；".join(
+            f"{ui.literal(purpose)}：{ui.literal(names)}"
+            for purpose, names in view.expected.items()))
 
 
 # --- changes old → new ------------------------------------------------------------------------
@@ -250,6 +254,8 @@ def _upload(kind: RowKind, purpose: str, *, key: str, view: RowView | None,
     chosen = ui.upload(purpose, types=file_types(kind, purpose), key=f"{key}-{SLUG[purpose]}",
                        multiple=multiple, help=HELP[purpose])
     chosen = chosen if isinstance(chosen, list) else [chosen] if chosen else []
+    if view is not None and purpose in view.expected:
+        st.caption(f"待上传：{ui.literal(view.expected[purpose])}")
     if view is not None and (had := [f.name for f in view.files if f.purpose == purpose]):
         st.caption(f"已上传：{ui.literal('、'.join(had))}" + ("；再上传将替换" if not multiple
                                                              else "；可继续上传"))

@@ -303,6 +303,8 @@ class RowView:
     deadline: str = ""       # days left / overdue (一件事)
     files: list[FileView] = field(default_factory=list)
     diff: list[tuple[str, str, str]] = field(default_factory=list)  # (label, old, new)
+    # Files the first full survey announced and not uploaded yet ({purpose: names}).
+    expected: dict[str, str] = field(default_factory=dict)
 
 
 def _text(session: Session, kind: RowKind, name: str, value: Any) -> str:
@@ -347,7 +349,10 @@ def row_view(session: Session, kind: RowKind, row: Any) -> RowView:
                    displayed=display.is_displayed(session, kind.model, row.id),
                    files=[FileView(a.id, a.purpose, a.original_name, a.id in new_ids)
                           for a in atts],
-                   diff=diff)
+                   diff=diff,
+                   expected={purpose: names for purpose, names
+                             in (pending_of(row).get("expected_files") or {}).items()
+                             if purpose not in {a.purpose for a in atts}})
     if kind is ITEM:
         view.verdict = row.verdict_comment or ""
         view.deadline = deadlines.deadline_text(row)

@@ -303,20 +303,23 @@ def test_a_qianjiang_clerk_never_sees_wanzhou_rows(app_db):
     assert "暂无待审核的区县推进数字重庆建设情况" in texts(review)
 
 
+def plan_files(at) -> list[str]:
+    return [u.label for u in at.file_uploader if u.key.startswith("digital_plan-")]
+
+
 def test_a_plan_asks_for_the_files_its_state_needs(app_db):
     at = page(QJ_CLERK)
     button(at, "＋ 新增应用“三张清单”").click().run()
     assert {"应用名称", "关联一件事", "当前状态"} <= {
         w.label for w in [*at.text_input, *at.multiselect, *at.radio]}
-    assert not at.file_uploader and "“编制中”无需上传附件。" in texts(at)
+    assert not plan_files(at) and "“编制中”无需上传附件。" in texts(at)
 
     stage = by_label(at.radio, "当前状态")
     stage.set_value("区县数建办已论证审查通过正报市大数据发展局查重").run()
-    assert [u.label for u in at.file_uploader] == ["区县数建办论证审查意见"]
+    assert plan_files(at) == ["区县数建办论证审查意见"]
 
     by_label(at.radio, "当前状态").set_value("市大数据发展局查重通过").run()
-    assert [u.label for u in at.file_uploader] == [
-        "区县数建办论证审查意见", "市大数据发展局查重通过意见", "三张清单文本"]
+    assert plan_files(at) == ["区县数建办论证审查意见", "市大数据发展局查重通过意见", "三张清单文本"]
     assert "查重通过日期" in {d.label for d in at.date_input}
 
 
@@ -337,7 +340,8 @@ def test_the_first_full_survey_imports_a_filled_template_or_says_it_is_not_open(
         sheet = book["一件事"]
         headers = [c.value for c in sheet[1]]
         for header, value in {"行号": 1, "事项名称": "企业开办一件事", "重点领域": domain,
-                              "简介": "一次告知、一表申请"}.items():
+                              "简介": "一次告知、一表申请",
+                              "原一图两清单文件名": "企业开办原一图两清单.pdf"}.items():
             sheet.cell(row=2, column=headers.index(header) + 1, value=value)
         out = BytesIO()
         book.save(out)
@@ -358,6 +362,9 @@ def test_the_first_full_survey_imports_a_filled_template_or_says_it_is_not_open(
     assert [(i.name, i.status) for i in stored_items()] == [("企业开办一件事", "草稿")]
     assert "已导入：一件事1条" in texts(at)
     assert "一件事“企业开办一件事”缺少：附件“原一图两清单”" in texts(at)
+    (item,) = stored_items()
+    at.selectbox(key="pick-digital_item").set_value(item.id).run()
+    assert "原一图两清单：企业开办原一图两清单\\.pdf" in texts(at)  # 待上传, as announced
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
        b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"

@@ -1,5 +1,5 @@
-"""Why a row of the district's tables is not displayed (晾晒) yet: each link of the chain names
-itself, and a displayed row has no reason."""
+"""What the form shows of a row: why it is not displayed (晾晒) yet — each link of the chain names
+itself, a displayed row has no reason — and the files the first full survey announced."""
 from datetime import date
 
 import pytest
@@ -86,3 +86,24 @@ def test_an_item_names_its_verdict_until_it_enters_the_catalog(session, w):
     assert why_not_displayed(session, DigitalItem, row.id) == \
         "核准情况为“待核准（原一图两清单）”，纳入名录库后晾晒"
     assert why_not_displayed(session, DigitalItem, ready.id) == ""
+
+
+def test_a_row_names_the_files_the_survey_announced_until_they_are_uploaded(session, w):
+    import json
+
+    from services.digital import forms
+    from services.digital.items import ORIGINAL_CHART
+    from tests.services.digital_helpers import chart
+
+    row = add_item(session, w, files=False)
+    row.pending = json.dumps({"expected_files": {ORIGINAL_CHART: "原图.pdf；原图2.pdf"}})
+    session.commit()
+
+    (view,) = forms.tables(session, actor=w.clerk)["digital_item"]
+    assert view.expected == {ORIGINAL_CHART: "原图.pdf；原图2.pdf"}
+
+    rows.save_row(session, actor=w.clerk, kind="digital_item", row_id=row.id, values={},
+                  form_version=form_version(session, w.clerk), uploads=[chart()])
+
+    (view,) = forms.tables(session, actor=w.clerk)["digital_item"]
+    assert view.expected == {}
