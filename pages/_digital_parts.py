@@ -169,10 +169,10 @@ def _content(attachment_id: int) -> bytes:
                                               attachment_id=attachment_id))
 
 
-def card(kind: RowKind, view: RowView, why: str, *, key: str, extra=()) -> None:
+def card(kind: RowKind, view: RowView, why: str, *, key: str) -> None:
     """A row as the clerk and the reviewer read it: every field, its state, its files."""
     state = [(k, v) for k, v in state_of(kind, view, why).items() if k != "期限" and v]
-    ui.record_card(list(view.shown.items()) + state + list(extra),
+    ui.record_card(list(view.shown.items()) + state,
                    title=f"{kind.label}：{view.title}" + (f"（{view.change}）" if view.change
                                                          else ""), key=key)
     if view.deadline:
