@@ -67,7 +67,10 @@ def missing(session: Session, kind: RowKind, row: Any) -> list[str]:
         needed = [ORIGINAL_CHART] if row.status == DRAFT else []
     else:
         needed = kind.needed_files(values)
-    lacks += [f"附件“{purpose}”" for purpose in needed if purpose not in have]
+    expected = pending_of(row).get("expected_files") or {}  # names the survey announced
+    lacks += [f"附件“{purpose}”" + (f"（待上传：{expected[purpose]}）" if expected.get(purpose)
+                                    else "")
+              for purpose in needed if purpose not in have]
     if kind is ITEM and row.status == DEEPEN and ORIGINAL_CHART not in _new_purposes(session, row):
         pass  # edits without a new chart go in force without a new 核准
     lacks += _broken_links(session, kind, row, values)
@@ -167,7 +170,7 @@ def _apply_pending(session: Session, kind: RowKind, row: Any, reviewer: CurrentU
     before = stored_values(session, kind, row)
     changed = {}
     for name, value in pending.items():
-        if name == "files":
+        if name in ("files", "expected_files"):
             continue
         if name in kind.link_keys:
             from services.digital.rows import _replace_links
