@@ -266,6 +266,12 @@ class Flow:
     extra_recipients: Callable[[Session, Any, str], Iterable[int]] | None = None
     # Columns set only by the engine or the flow's effects, beyond ENGINE_COLUMNS and timestamps.
     engine_columns: frozenset[str] = frozenset()
+    # 打印 (services.printing): the fields of the printed form in order (default: the labelled
+    # fields not hidden, in the labels' order), and the values a record does not hold itself,
+    # keyed by field name or by their own label: a text (涉及区县) or linked rows, each a dict
+    # label → value (试点成果).
+    print_fields: tuple[str, ...] = ()
+    print_extra: Callable[[Session, Any], dict[str, Any]] | None = None
     _index: dict[tuple[str, str], Transition] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
