@@ -192,6 +192,15 @@ def _apply_pending(session: Session, kind: RowKind, row: Any, reviewer: CurrentU
 
 # --- the flow --------------------------------------------------------------------------------------
 
+def _printed_rows(session: Session, form: DigitalForm) -> list[dict]:
+    """打印: what the form changes (while open) — each row, what happens to it, and its fields."""
+    return [{"表": kind.label, "名称": title_of(session, kind, row),
+             "变更": ("删除" if row.pending_removal else "新增" if row.status == DRAFT else "修改"),
+             "内容": "；".join(f"{label}：{text}" for label, text in
+                              row_view(session, kind, row).shown.items() if text)}
+            for kind, row in rows_in(session, form.id)] or [{"表": "（本次填报的修改已生效）"}]
+
+
 def _readable(user: CurrentUser):
     """A district reads its own forms; 市委改革办 those that left the district's draft."""
     if user.is_district:
@@ -207,7 +216,8 @@ FORM_FLOW = register(Flow(
     label="区县推进情况",
     model=DigitalForm,
     title_field="title",
-    labels={"number": "填报次数", "submitted_at": "上报时间", "approved_at": "通过时间"},
+    labels={"number": "填报次数", "submitted_at": "上报时间", "approved_at": "通过时间",
+            "rows": "本次填报的内容"},
     hidden=frozenset({"id", "org_id", "status", "version", "created_by", "created_at",
                       "updated_by", "updated_at"}),
     section=SECTION,
@@ -218,6 +228,8 @@ FORM_FLOW = register(Flow(
                     section="系统管理")),
     open_key="open_digital_form",
     readable=_readable,
+    print_fields=("number", "submitted_at", "approved_at", "rows"),
+    print_extra=lambda session, form: {"rows": _printed_rows(session, form)},
     workbench=lambda session, user: deadlines.todos(session, user),
     transitions=[
         *[t for state in (DRAFT, RETURNED) for t in (
