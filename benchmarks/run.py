@@ -91,3 +91,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    __import__("print_bench").main()  # 打印所选记录 of 100 records (benchmarks/print_bench.py)

@@ -68,6 +68,7 @@ with tabs[0]:
     ui.table(rows, hide=("id", "具体情形", "解决问题", "主要成果"))
     st.download_button("导出Excel", data=workbook, file_name="改革品牌清单.xlsx", mime=XLSX_MIME,
                        disabled=not rows, key="list-xlsx")
+    ui.print_list_button("brand", [r["id"] for r in rows], total=len(rows), key="list-print")
     choices = {r["id"]: f"{r['区县']}｜{r['改革事项']}（{r['状态']}）" for r in rows}
     opened = st.session_state.pop("open_brand", None)  # from a message on 业务工作台
     if opened is not None and opened not in choices:  # outside the chosen filters

@@ -6,7 +6,7 @@ import ui
 from models import OrgKind
 from pages._pilot_form import pilot_facts
 from pages._progress_parts import revision_view
-from services import clock, db, orgs, pilots, progress
+from services import clock, db, orgs, pilots, printing, progress
 from services.errors import DomainError
 from services.exports import XLSX_MIME
 from services.pilots import PILOT_FLOW
@@ -53,6 +53,16 @@ def workbook() -> bytes:
 st.download_button("导出Excel", data=workbook, file_name="试点项目清单.xlsx", mime=XLSX_MIME,
                    disabled=not total)
 
+
+def print_ids() -> list[int]:
+    """The filtered pilots, as far as one document prints them (when 打印所选记录 is clicked)."""
+    with db.session_scope() as s:
+        return [r["id"] for r in pilots.search(s, actor=user, limit=printing.MAX_RECORDS,
+                                                 **filters)]
+
+
+ui.print_list_button("pilot", print_ids, total=total, key="list-print")
+
 coverage = PILOT_FLOW.coverage(user)
 if coverage in (OWN_UNIT, EVERY_UNIT):
     # 驳回率: rejections ÷ submissions reaching each stage, counted in times (SPEC §2).
@@ -88,4 +98,5 @@ ui.attachments(evidence, key=f"l{p.id}")
 for org_id, rev, achievements in in_force:
     with st.expander(f"{names[org_id]}：{rev.progress_status}（第{rev.revision_no}版，已确认）"):
         revision_view(rev, achievements)
+        ui.print_button("progress", rev.id)
 ui.history("pilot", p.id)

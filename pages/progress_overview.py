@@ -72,3 +72,13 @@ def _workbook() -> bytes:  # built only when the button is pressed
 
 c[1].download_button("导出Excel（全部筛选结果）", data=_workbook, file_name="试点推进总览.xlsx",
                      mime=XLSX_MIME, key="po-xlsx", disabled=not total, on_click="ignore")
+
+
+def _print_ids() -> list[int]:  # looked up only when the button is pressed
+    with db.session_scope() as s:
+        return progress_overview.revision_ids(s, actor=user, filters=filters)
+
+
+with c[2]:
+    ui.print_list_button("progress", _print_ids, total=total, key="po-print", counted=False,
+                         note="打印每行已审核确认的推进情况（尚未审核确认的行不打印）。")

@@ -72,6 +72,7 @@ if confirmed is not None:
     with st.expander(f"已审核确认的推进情况（第{confirmed.revision_no}次填报，驾驶舱按此统计）",
                      expanded=current is None):
         revision_view(confirmed, confirmed_rows)
+        ui.print_button("progress", confirmed.id)
 with db.session_scope() as s:
     versions = progress.revision_list(s, actor=user, task_id=task_id)
 if versions:

@@ -430,6 +430,8 @@ BRAND_FLOW = register(Flow(
                     section="系统管理")),
     open_key="open_brand",
     readable=_readable,
+    # Every labelled field: 获评类别, hidden from 审核记录 as an id, prints by its name.
+    print_fields=tuple(LABELS),
     transitions=_clerk_editing() + [
         Transition(DISTRICT_REVIEW, Action.APPROVE, OFFICE_REVIEW, _district_reviewer),
         Transition(DISTRICT_REVIEW, Action.REJECT, RETURNED, _district_reviewer,

@@ -1119,6 +1119,14 @@ def _involved_district_clerks(session: Session, pilot: Pilot, target: str) -> li
     return _clerks(session, district_ids(session, pilot.id))
 
 
+def _printed_districts(session: Session, pilot: Pilot) -> dict:
+    """打印: the 涉及区县 by name, in the city's order."""
+    names = session.execute(select(Org.name).join(PilotDistrict, PilotDistrict.org_id == Org.id)
+                            .where(PilotDistrict.pilot_id == pilot.id)
+                            .order_by(Org.sort_order, Org.id)).scalars().all()
+    return {"districts": "、".join(names)}
+
+
 def _workbench(session: Session, actor: CurrentUser) -> list[Todo]:
     """The department's join requests, and pilots waiting for it to upload the national
     document (shown with that status instead of a plain 待市级部门确认)."""
@@ -1152,6 +1160,11 @@ PILOT_FLOW = registry.register(Flow(
     readable=_readable,
     workbench=_workbench,
     extra_recipients=_involved_district_clerks,
+    # The manual's order: 涉及区县 after 主管市级部门.
+    print_fields=("name", "deploy_level", "doc_title", "doc_number", "scope_basis", "content",
+                  "due_date", "dept_id", "districts", "batch", "is_secret", "sent_offline",
+                  "evidence_by_dept"),
+    print_extra=_printed_districts,
     transitions=[t if t.action != Action.CANCEL else Transition(
                      t.source, t.action, t.target, t.actor, on_enter=(_cancelled,))
                  for t in clerk_editing(cancel=True, submit_conditions=(_submittable,))] + [

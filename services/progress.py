@@ -476,6 +476,16 @@ def rejection_rates(session: Session, *, actor: CurrentUser, org_id: int | None 
     return out
 
 
+def _printed(session: Session, rev: ProgressRevision) -> dict:
+    """打印: the pilot the revision reports on, the numbered work items and the 试点成果 rows."""
+    pilot = session.get(Pilot, rev.pilot_id)
+    dept = session.get(Org, rev.dept_id)
+    return {"试点名称": rev.title, "文号": pilot.doc_number if pilot else "",
+            "主管市级部门": dept.name if dept else "", "填报": f"第{rev.revision_no}次填报",
+            "work_items": numbered(work_items(rev)),
+            "achievements": _achievement_rows(achievements_of(session, rev.id))}
+
+
 def _workbench(session: Session, actor: CurrentUser) -> list[Todo]:
     """推进任务 pushed to a district's clerks that nobody has started reporting on."""
     if not (actor.is_district and actor.has(Role.CLERK)):
@@ -501,6 +511,9 @@ PROGRESS_FLOW = register(Flow(
     open_key="open_revision",
     readable=_readable,
     workbench=_workbench,
+    print_fields=("试点名称", "文号", "主管市级部门", "填报", "progress_status", "acceptance_date",
+                  "work_items", "problems", "achievements"),
+    print_extra=_printed,
     transitions=clerk_editing(cancel=True, submit_conditions=(_complete,)) + [
         Transition(PROGRESS_DISTRICT_REVIEW, Action.APPROVE, PROGRESS_DEPT_REVIEW,
                    DISTRICT_REVIEWER),

@@ -16,7 +16,8 @@ from services.flows import (
     PILOT_DISTRIBUTED, PROGRESS_CONFIRMED, PROGRESS_DEPT_REVIEW, PROGRESS_OFFICE_CONFIRM,
 )
 from services.identity import CurrentUser, require_active
-from services.progress import PROGRESS_STATUSES, REVIEW_STAGES
+from services.printing import MAX_RECORDS
+from services.progress import PROGRESS_FLOW, PROGRESS_STATUSES, REVIEW_STAGES
 
 UNREPORTED = "未填报"
 STATUS_CHOICES = [*PROGRESS_STATUSES, UNREPORTED]
@@ -67,7 +68,8 @@ def _query(actor: CurrentUser, filters: Filters):
         select(Pilot.name, Pilot.doc_number, dept.name.label("dept"),
                district.name.label("district"), in_force.revision_no, in_force.progress_status,
                in_force.acceptance_date, in_force.confirmed_at, count.label("achievements"),
-               pending.revision_no.label("pending_no"), pending.status.label("pending_status"))
+               pending.revision_no.label("pending_no"), pending.status.label("pending_status"),
+               in_force.id.label("revision_id"))
         .select_from(ProgressTask)
         .join(Pilot, Pilot.id == ProgressTask.pilot_id)
         .join(district, district.id == ProgressTask.org_id)
@@ -122,6 +124,24 @@ def export(session: Session, *, actor: CurrentUser, filters: Filters = Filters()
     require_active(session, actor)
     found = session.execute(_query(actor, filters)).all()
     return exports.to_xlsx([_row(r) for r in found], headers=COLUMNS, sheet="试点推进总览")
+
+
+def revision_ids(session: Session, *, actor: CurrentUser, filters: Filters = Filters(),
+                 limit: int = MAX_RECORDS) -> list[int]:
+    """The revisions in force of the matching rows that the reader may read, in the list's
+    order, at most `limit` (a row not confirmed yet has none): what 打印所选记录 prints."""
+    require_active(session, actor)
+    found = [r.revision_id for r in session.execute(_query(actor, filters)).all()
+             if r.revision_id is not None]
+    chosen: list[int] = []
+    for start in range(0, len(found), limit):  # in chunks: a bounded IN list
+        chunk = found[start:start + limit]
+        readable = set(session.execute(select(ProgressRevision.id).where(
+            ProgressRevision.id.in_(chunk), PROGRESS_FLOW.readable_filter(actor))).scalars())
+        chosen += [i for i in chunk if i in readable]
+        if len(chosen) >= limit:
+            break
+    return chosen[:limit]
 
 
 def filter_options(session: Session, *, actor: CurrentUser) -> dict[str, dict[int, str]]:

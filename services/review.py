@@ -289,6 +289,12 @@ class Flow:
     # The module whose pages show these records when this flow has none for a user (the rows
     # of 数字重庆建设's form open on the form's pages).
     opened_on: str = ""
+    # 打印 (services.printing): the fields of the printed form in order (default: the labelled
+    # fields not hidden, in the labels' order), and the values a record does not hold itself,
+    # keyed by field name or by their own label: a text (涉及区县) or linked rows, each a dict
+    # label → value (试点成果).
+    print_fields: tuple[str, ...] = ()
+    print_extra: Callable[[Session, Any], dict[str, Any]] | None = None
     _index: dict[tuple[str, str], Transition] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -6,13 +6,15 @@ from ui.menu import (
 from ui.review_panel import comparison, review_panel
 from ui.widgets import (
     attachments, choose_many, confirm_action, date_field, excel_button, flash, history, literal,
-    perform, pick, record_card, reject_reason, required_note, table, upload,
+    perform, pick, print_button, print_list_button, record_card, reject_reason, required_note,
+    table, upload,
 )
 
 __all__ = [
     "APP_TITLE", "all_pages", "attachments", "authenticate", "bootstrap", "change_password_form",
     "choose_many", "comparison", "confirm_action", "date_field", "excel_button", "flash",
     "history", "literal", "may_open", "navigation", "open_record", "perform", "pick",
+    "print_button", "print_list_button",
     "record_card", "reject_reason", "require_user", "required_note", "review_panel", "sidebar",
     "table", "upload",
 ]

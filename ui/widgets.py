@@ -6,7 +6,7 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
-from services import db, files, settings
+from services import db, files, printing, registry, settings
 from services import history as audit_history
 from services.clock import local_time
 from services.errors import DomainError
@@ -14,14 +14,61 @@ from services.exports import XLSX_MIME, to_xlsx
 from ui import style
 
 def history(record_type: str, record_id: int) -> None:
-    """审核记录 of a record, oldest first, with changed fields old→new."""
+    """审核记录 of a record, oldest first, with changed fields old→new; and 打印 before it, so
+    every view of a record (detail or review) can print it."""
     with db.session_scope() as session:
         rows = audit_history.rows(session, actor=st.session_state["current_user"],
                                   record_type=record_type, record_id=record_id)
+    print_button(record_type, record_id)
     with st.expander(f"审核记录（{len(rows)}）"):
         table(rows)
         excel_button(rows, filename=f"审核记录-{record_type}-{record_id}.xlsx",
                      key=f"hist-xlsx-{record_type}-{record_id}")
+
+
+PRINT_HELP = "生成该记录的Word打印件：全部字段、佐证材料、审核记录，末尾留签字、盖章处"
+
+
+def print_button(record_type: str, record_id: int, *, key: str | None = None) -> None:
+    """打印: the record as a Word form, built when clicked (the service checks the reader)."""
+    flow = registry.get(record_type)
+    user = st.session_state["current_user"]
+    with db.session_scope() as session:
+        name = printing.record_filename(session, flow=flow, actor=user, record_id=record_id)
+
+    def build() -> bytes:
+        with db.session_scope() as session:
+            return printing.record_docx(session, flow=flow, actor=user, record_id=record_id)
+
+    st.download_button("打印", data=build, file_name=name, mime=printing.DOCX_MIME,
+                       key=key or f"print-{record_type}-{record_id}", help=PRINT_HELP,
+                       on_click="ignore")
+
+
+def print_list_button(record_type: str, ids, *, total: int, key: str, note: str = "",
+                      counted: bool = True) -> None:
+    """打印所选记录: the filtered records in one Word file, one a page, at most
+    printing.MAX_RECORDS. `ids` is a list or, for a long list, a function giving it when
+    clicked; `total` is how many the filters select (`counted`: each of them prints, so the
+    file name gives the number)."""
+    flow = registry.get(record_type)
+    user = st.session_state["current_user"]
+    count = min(total, printing.MAX_RECORDS) if counted else None
+
+    def build() -> bytes:
+        chosen = list(ids() if callable(ids) else ids)[:printing.MAX_RECORDS]
+        with db.session_scope() as session:
+            return printing.records_docx(session, flow=flow, actor=user, record_ids=chosen)
+
+    st.download_button("打印所选记录", data=build, key=key, mime=printing.DOCX_MIME,
+                       file_name=printing.list_filename(flow, count), disabled=not total,
+                       on_click="ignore", help=f"所选记录打印为一个Word文件，每项一页，"
+                                            f"一次最多{printing.MAX_RECORDS}项")
+    if total > printing.MAX_RECORDS:
+        st.caption(f"所选共{total}项，一次最多打印{printing.MAX_RECORDS}项：将打印前"
+                   f"{printing.MAX_RECORDS}项，其余请缩小筛选范围后再打印。{note}")
+    elif note:
+        st.caption(note)
 
 
 def literal(text) -> str:

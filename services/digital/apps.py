@@ -44,6 +44,8 @@ APP_FLOW = register(Flow(
     action_labels={"forward": "区县审核通过", "cancel": "删除", "delete": "删除"},
     opened_on="digital_form",
     open_key="open_digital_app", readable=_readable(DigitalApp), engine_columns=ROW_ENGINE,
+    print_fields=("name", "plan_id", "launched_on", "functions", "integration", "volume",
+                  "active_users"),
     transitions=row_transitions(),
 ))
 SHARE_FLOW = register(Flow(
@@ -52,6 +54,7 @@ SHARE_FLOW = register(Flow(
     action_labels={"forward": "区县审核通过", "cancel": "删除", "delete": "删除"},
     opened_on="digital_form",
     open_key="open_digital_share", readable=_readable(DigitalShare), engine_columns=ROW_ENGINE,
+    print_fields=("app_id", "intro", "shared_on"),
     transitions=row_transitions(),
 ))
 

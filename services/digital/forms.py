@@ -67,7 +67,10 @@ def missing(session: Session, kind: RowKind, row: Any) -> list[str]:
         needed = [ORIGINAL_CHART] if row.status == DRAFT else []
     else:
         needed = kind.needed_files(values)
-    lacks += [f"附件“{purpose}”" for purpose in needed if purpose not in have]
+    expected = pending_of(row).get("expected_files") or {}  # names the survey announced
+    lacks += [f"附件“{purpose}”" + (f"（待上传：{expected[purpose]}）" if expected.get(purpose)
+                                    else "")
+              for purpose in needed if purpose not in have]
     if kind is ITEM and row.status == DEEPEN and ORIGINAL_CHART not in _new_purposes(session, row):
         pass  # edits without a new chart go in force without a new 核准
     lacks += _broken_links(session, kind, row, values)
@@ -167,7 +170,7 @@ def _apply_pending(session: Session, kind: RowKind, row: Any, reviewer: CurrentU
     before = stored_values(session, kind, row)
     changed = {}
     for name, value in pending.items():
-        if name == "files":
+        if name in ("files", "expected_files"):
             continue
         if name in kind.link_keys:
             from services.digital.rows import _replace_links
@@ -189,6 +192,15 @@ def _apply_pending(session: Session, kind: RowKind, row: Any, reviewer: CurrentU
 
 # --- the flow --------------------------------------------------------------------------------------
 
+def _printed_rows(session: Session, form: DigitalForm) -> list[dict]:
+    """打印: what the form changes (while open) — each row, what happens to it, and its fields."""
+    return [{"表": kind.label, "名称": title_of(session, kind, row),
+             "变更": ("删除" if row.pending_removal else "新增" if row.status == DRAFT else "修改"),
+             "内容": "；".join(f"{label}：{text}" for label, text in
+                              row_view(session, kind, row).shown.items() if text)}
+            for kind, row in rows_in(session, form.id)] or [{"表": "（本次填报的修改已生效）"}]
+
+
 def _readable(user: CurrentUser):
     """A district reads its own forms; 市委改革办 those that left the district's draft."""
     if user.is_district:
@@ -204,7 +216,8 @@ FORM_FLOW = register(Flow(
     label="区县推进情况",
     model=DigitalForm,
     title_field="title",
-    labels={"number": "填报次数", "submitted_at": "上报时间", "approved_at": "通过时间"},
+    labels={"number": "填报次数", "submitted_at": "上报时间", "approved_at": "通过时间",
+            "rows": "本次填报的内容"},
     hidden=frozenset({"id", "org_id", "status", "version", "created_by", "created_at",
                       "updated_by", "updated_at"}),
     section=SECTION,
@@ -215,6 +228,8 @@ FORM_FLOW = register(Flow(
                     section="系统管理")),
     open_key="open_digital_form",
     readable=_readable,
+    print_fields=("number", "submitted_at", "approved_at", "rows"),
+    print_extra=lambda session, form: {"rows": _printed_rows(session, form)},
     workbench=lambda session, user: deadlines.todos(session, user),
     transitions=[
         *[t for state in (DRAFT, RETURNED) for t in (

@@ -53,7 +53,7 @@ LABELS = {"name": "事项名称", "domain_id": "重点领域", "intro": "简介"
           "duplicate_of_id": "重复的已有事项", "duplicate_city": "重复的市级事项",
           "included_on": "纳入名录库日期", "new_chart_submitted_at": "新一图两清单上报时间",
           "new_chart_rejections": "新一图两清单被驳回次数", "proceeded_on": "进入后续环节日期",
-          "arrived_on": "核准周"}
+          "arrived_on": "上报核准日期", "duplicate": "重复的已有事项"}
 ENGINE = frozenset({"verdict_on", "included_on", "new_chart_submitted_at",
                     "new_chart_rejections", "proceeded_on", "arrived_on"}) | ROW_ENGINE
 HIDDEN = ROW_INTERNAL | {"domain_id", "arrived_on", "duplicate_of_id"}
@@ -185,6 +185,9 @@ ITEM_FLOW = register(Flow(
     section=SECTION,
     action_labels={FORWARD: "区县审核通过", DISCARD: "删除", DELETE: "删除", **VERDICT_LABELS},
     pages=(PageSpec("pages/digital_verdicts.py", "一件事核准", "review"),),
+    print_fields=("name", "domain_id", "intro", "verdict_on", "verdict_comment", "duplicate",
+                  "included_on", "proceeded_on"),
+    print_extra=lambda session, item: {"duplicate": _duplicate_text(session, item)},
     opened_on="digital_form",
     open_key="open_digital_item",
     readable=_readable,
@@ -192,6 +195,11 @@ ITEM_FLOW = register(Flow(
     engine_columns=ENGINE,
     transitions=TRANSITIONS,
 ))
+
+
+def _duplicate_text(session: Session, item: DigitalItem) -> str:
+    from services.digital.verdicts import duplicate_target
+    return duplicate_target(session, item)
 
 
 # --- the row kind ------------------------------------------------------------------------------

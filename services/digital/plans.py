@@ -4,7 +4,7 @@
 from sqlalchemy import select
 from sqlmodel import Session
 
-from models import DigitalPlan, DigitalPlanItem
+from models import DigitalItem, DigitalPlan, DigitalPlanItem
 from services import clock, files
 from services.digital.common import ROW_ENGINE, ROW_INTERNAL, SECTION, RowKind, row_transitions
 from services.digital import items as items_mod
@@ -43,6 +43,10 @@ PLAN_FLOW = register(Flow(
     action_labels={"forward": "区县审核通过", "cancel": "删除", "delete": "删除"},
     opened_on="digital_form",
     open_key="open_digital_plan", readable=_readable, engine_columns=ROW_ENGINE,
+    print_fields=("name", "item_ids", "stage", "passed_on"),
+    print_extra=lambda session, plan: {"item_ids": "、".join(session.execute(
+        select(DigitalItem.name).join(DigitalPlanItem, DigitalPlanItem.item_id == DigitalItem.id)
+        .where(DigitalPlanItem.plan_id == plan.id).order_by(DigitalItem.id)).scalars())},
     transitions=row_transitions(),
 ))
 

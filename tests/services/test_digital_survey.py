@@ -231,9 +231,11 @@ def test_submit_is_refused_until_the_files_are_attached_then_accepted(session, d
 
     message = str(caught.value)
     assert "企业开办一件事”缺少：附件“原一图两清单”" in message
-    assert "查重通过的应用”缺少：附件“区县数建办论证审查意见”、附件“市大数据发展局查重通过意见”、" \
-           "附件“三张清单文本”" in message
-    assert "渝快办企业开办”缺少：附件“应用功能界面截图”" in message
+    assert "（待上传：企业开办原图.pdf）" in message  # the names the survey announced
+    plan = message.split("查重通过的应用”缺少：")[1].split("；开发上线")[0]
+    assert [part.split("（")[0] for part in plan.split("、附件")] == [
+        "附件“区县数建办论证审查意见”", "“市大数据发展局查重通过意见”", "“三张清单文本”"]
+    assert "渝快办企业开办”缺少：附件“应用功能界面截图”（待上传：首页.png；办件.jpg）" in message
     assert "附件“一地创新、全市共享依据”" in message
     assert "编制中的应用" not in message  # 编制中 needs no file
     assert rows.open_form(session, d.wanzhou).status == "草稿"

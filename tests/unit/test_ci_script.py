@@ -35,6 +35,8 @@ PG_SKIPPED = case("tests.services.test_schema_and_seed", "test_migrations_on_pos
 BROWSER = case("tests.e2e.test_login_browser", "test_login")
 BROWSER_SKIPPED = case("tests.e2e.test_login_browser", "test_login",
                        skip="Chromium not installed")
+OFFICE_SKIPPED = case("tests.services.test_printing", "test_the_printed_file_opens_in_libreoffice",
+                      skip="soffice (LibreOffice) not installed")
 
 
 def junit(*cases: str) -> str:
@@ -61,13 +63,16 @@ def run_ci(tmp_path):
     executable(bin_dir / "pg_ctlcluster", "#!/bin/sh\nexit 1\n")
     executable(bin_dir / "fc-list", "#!/bin/sh\necho 'NotoSansCJK-Regular.ttc: Noto Sans CJK SC'\n")
     chromium = tmp_path / "chromium"
+    soffice = tmp_path / "soffice"
     calls = tmp_path / "calls.log"
     calls.touch()
 
     def run(*, ci: bool, chromium_present: bool, pg_up: bool, report: str | None,
-            status: int = 0):
+            status: int = 0, soffice_present: bool = True):
         if chromium_present:
             executable(chromium, "#!/bin/sh\n")
+        if soffice_present:
+            executable(soffice, "#!/bin/sh\n")
         executable(bin_dir / "pg_isready", f"#!/bin/sh\nexit {0 if pg_up else 2}\n")
         report_file = tmp_path / "junit.xml"
         if report is not None:
@@ -75,6 +80,7 @@ def run_ci(tmp_path):
         env = {k: v for k, v in os.environ.items()
                if k not in ("CI", "TEST_DATABASE_URL", "PYTEST_ADDOPTS")}
         env.update(PATH=f"{bin_dir}:{env['PATH']}", CHROMIUM=str(chromium), CALLS=str(calls),
+                   SOFFICE=str(soffice),
                    FAKE_JUNIT=str(report_file), FAKE_STATUS=str(status))
         if ci:
             env["CI"] = "true"
@@ -117,7 +123,27 @@ def test_ci_with_chromium_and_postgresql_passes_and_hands_the_database_to_the_te
     assert "browser tests run: 1, skipped: 0" in output
 
 
+def test_ci_without_libreoffice_fails_before_running_tests(run_ci):
+    code, output, calls = run_ci(ci=True, chromium_present=True, pg_up=True,
+                                 soffice_present=False, report=junit(UNIT, SERVICE, BROWSER))
+
+    assert code != 0
+    assert "CI FAILED: LibreOffice" in output and "libreoffice-writer-nogui" in output
+    assert calls == ""
+
+
+def test_a_workstation_without_libreoffice_passes_with_that_test_skipped(run_ci):
+    code, output, _ = run_ci(ci=False, chromium_present=True, pg_up=True,
+                             soffice_present=False,
+                             report=junit(UNIT, SERVICE, BROWSER, OFFICE_SKIPPED))
+
+    assert code == 0, output
+    assert "the test that opens a printed Word file will be skipped" in output
+    assert "skipped for want of LibreOffice: 1" in output
+
+
 @pytest.mark.parametrize("report, problem", [
+    (junit(UNIT, SERVICE, BROWSER, OFFICE_SKIPPED), "LibreOffice (soffice) tests were skipped"),
     (junit(UNIT, SERVICE, BROWSER_SKIPPED), "browser tests were skipped"),
     (junit(UNIT, SERVICE), "browser tests were skipped or did not run"),
     (junit(UNIT, SERVICE, BROWSER, PG_SKIPPED), "PostgreSQL tests were skipped"),
