@@ -74,5 +74,8 @@ if user.is_district:
         st.subheader(f"{kind.table}（{len(listed)}）", anchor=False)
         ui.table([{k: v for k, v in r.items() if k != "本次变更"} for r in listed],
                  empty=f"暂无已通过的{kind.label}")
-        ui.excel_button([{k: v for k, v in r.items() if k != "本次变更"} for r in listed],
-                        filename=f"本区县现行{kind.table}.xlsx", key=f"force-xlsx-{kind.key}")
+        with st.container(horizontal=True, key=f"force-exports-{kind.key}"):
+            ui.excel_button([{k: v for k, v in r.items() if k != "本次变更"} for r in listed],
+                            filename=f"本区县现行{kind.table}.xlsx", key=f"force-xlsx-{kind.key}")
+            ui.print_list_button(kind.key, [r["id"] for r in listed], total=len(listed),
+                                 key=f"force-print-{kind.key}")

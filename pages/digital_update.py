@@ -154,7 +154,10 @@ for kind in rows.ORDER:
         parts.overdue(table)
     listed = parts.table_rows(kind, table, reasons[kind.key])
     ui.table(listed, empty=f"暂无{kind.label}" + ("，点击下方“＋”逐条增加" if editable else ""))
-    ui.excel_button(listed, filename=f"{kind.table}.xlsx", key=f"xlsx-{kind.key}")
+    with st.container(horizontal=True, key=f"exports-{kind.key}"):
+        ui.excel_button(listed, filename=f"{kind.table}.xlsx", key=f"xlsx-{kind.key}")
+        ui.print_list_button(kind.key, [v.id for v in table], total=len(table),
+                             key=f"print-list-{kind.key}")
     if table:
         choices = {v.id: f"{v.title}（{v.status}{'，' + v.change if v.change else ''}）"
                    for v in table}
@@ -165,6 +168,7 @@ for kind in rows.ORDER:
         if view is not None:
             parts.card(kind, view, reasons[kind.key].get(view.id, ""), key=f"card-{kind.key}")
             parts.download_buttons(view.files, key=f"dl-{kind.key}-{view.id}")
+            ui.print_button(kind.key, view.id)
             if editable:
                 row_actions(kind, view)
                 if editing == (kind.key, view.id):

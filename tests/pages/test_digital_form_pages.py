@@ -142,6 +142,7 @@ def test_clerk_adds_a_one_thing_item_with_its_chart_and_submits_the_form(app_db)
         "企业开办一件事", "一次告知、一表申请", "草稿", domain_id(), user(QJ_CLERK).org_id)
     assert "（第1次填报）：草稿" in texts(at)
     assert "企业开办一件事" in at.dataframe[0].value["事项名称"].tolist()
+    assert {"打印", "打印所选记录", "导出Excel"} <= {b.label for b in at.get("download_button")}
 
     button(at, "保存并上报").click().run()
 
