@@ -22,6 +22,7 @@ with db.session_scope() as s:
     names = {o.id: o.name for o in orgs.all_orgs(s)}
 st.caption(f"待审核（{len(queue)}）")
 if not queue:
+    st.session_state.pop(SEEN, None)
     st.info("暂无待审核的区县推进数字重庆建设情况：已上报的都已审核完毕。新的上报会出现在业务工作台的待办事项中。")
     st.page_link("pages/workbench.py", label="返回业务工作台")
 else:
@@ -29,7 +30,12 @@ else:
     picked = ui.pick("选择待审核的填报", choices, key="digital-review-pick", first=True,
                      preselect=st.session_state.pop(forms.FORM_FLOW.open_key, None))
     form = next(f for f in queue if f.id == picked)
-    seen = st.session_state.setdefault(SEEN, {}).setdefault(form.id, form.version)
+    # Versions as first shown, kept only while a form waits (one sent back and submitted
+    # again is a new review, not a change behind the reviewer's back).
+    kept = {i: v for i, v in st.session_state.get(SEEN, {}).items() if i in choices}
+    kept.setdefault(form.id, form.version)
+    st.session_state[SEEN] = kept
+    seen = kept[form.id]
     if seen != form.version:
         st.warning("该填报在您打开后已有变化（已撤回、修改后重新上报），请刷新后查看最新内容再审核。")
         if st.button("刷新", key="digital-review-refresh"):

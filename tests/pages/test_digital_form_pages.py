@@ -466,3 +466,29 @@ def test_a_row_changed_meanwhile_keeps_what_the_clerk_typed_and_refuses_the_save
     assert errors(at) == [CONFLICT_MESSAGE]
     assert by_label(at.text_area, "简介").value == "一次告知、一表申请"
     assert stored_items()[0].intro == "一网通办"
+
+
+def test_a_form_changed_after_the_reviewer_opened_it_is_not_approved_unseen(app_db):
+    item_id, form_id = _in_force_item()
+    at = page(WZ_REVIEWER, REVIEW)
+    clerk = user(WZ_CLERK)
+    with db.session_scope() as s:  # the clerk takes it back, changes it and submits again
+        form = forms.withdraw(s, actor=clerk, form_id=form_id,
+                              version=s.get(DigitalForm, form_id).version)
+        rows.save_row(s, actor=clerk, kind="digital_item", form_version=form.version,
+                      row_id=item_id, values={"intro": "一网通办"})
+    submit(WZ_CLERK)
+
+    button(at.run(), "通过").click().run()
+
+    assert errors(at) == [CONFLICT_MESSAGE]
+    assert stored_form(form_id).status == "待区县审核"
+    assert "该填报在您打开后已有变化" in texts(at)
+
+    button(at, "刷新").click().run()
+    assert "新：" in texts(at) and "一网通办" in texts(at)
+    button(at, "通过").click().run()
+
+    assert not errors(at), errors(at)
+    assert stored_form(form_id).status == "已通过"
+    assert stored_items()[0].intro == "一网通办"
