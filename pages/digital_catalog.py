@@ -38,4 +38,4 @@ st.caption(f"共 {len(rows)} 项" + (f"（只列出前 {MAX_PAGE_SIZE} 项，请
 ui.table([r.as_row() for r in rows],
          empty="没有符合条件的事项，请调整查询条件。" if filtered else "名录库中暂无事项。")
 st.download_button("导出Excel", data=lambda: catalog.export(rows), file_name="一件事名录库.xlsx",
-                   mime=XLSX_MIME, key="catalog-xlsx", disabled=not rows)
+                   mime=XLSX_MIME, key="catalog-xlsx", disabled=not rows, on_click="ignore")
