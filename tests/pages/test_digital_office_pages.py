@@ -115,6 +115,7 @@ def test_each_page_is_in_the_menu_of_its_users_only(app_db, phone):
                                  dict(org="万州区", role=Role.REVIEWER),
                                  dict(org="市委改革办", role=Role.ADMIN)])
 def test_the_service_refuses_the_verdicts_to_anyone_but_the_office_reviewers(session, who):
+    catalog.seed_domains(session)  # PostgreSQL's test database is emptied, domains and all
     w = h.cast(session)
     item_id = h.add_item(session, w).id
     h.pass_form(session, w)
@@ -300,6 +301,63 @@ def test_an_empty_week_says_so_and_names_what_waits_in_other_weeks(app_db):
     at.selectbox(key="verdict-week").set_value(last_week).run()
     assert at.button(key=f"v{item_id}-give")
     assert at.selectbox(key="verdict-week").value == last_week
+
+
+def test_a_verdict_on_an_item_another_reviewer_decided_meanwhile_gets_the_conflict_message(
+        app_db):
+    w = Cast()
+    item_id = submitted(w, WANZHOU_NAME)
+    at = _choose(verdict_page(), item_id, "include")
+    with db.session_scope() as s:  # 13700000102 decides first
+        verdicts.give(s, actor=user("13700000102"), item_id=item_id,
+                      version=stored(item_id).version, verdict="deepen", comment="流程图不完整，请深化")
+
+    at.button(key=f"v{item_id}-give").click().run()
+
+    assert at.error[0].value.startswith("该记录已被他人处理，请刷新后重试")
+    item = stored(item_id)
+    assert (item.status, item.verdict_comment) == (DEEPEN, "流程图不完整，请深化")
+
+
+@pytest.mark.parametrize("decided_first", [QIANJIANG_NAME, "企业开办“一件事”"])
+def test_a_group_decision_confirmed_after_another_reviewer_decided_a_member_is_refused(
+        app_db, decided_first):
+    w = Cast()
+    ids = {WANZHOU_NAME: submitted(w, WANZHOU_NAME),
+           QIANJIANG_NAME: submitted(w, QIANJIANG_NAME, qianjiang=True)}
+    if decided_first != QIANJIANG_NAME:  # a group of three that stays a group of two
+        ids[decided_first] = submitted(w, decided_first, qianjiang=True)
+    at = verdict_page()
+    key = f"g{ids[WANZHOU_NAME]}"
+    at.radio(key=f"{key}-best").set_value(ids[WANZHOU_NAME]).run()
+    at.button(key=f"{key}-decide").click().run()
+    with db.session_scope() as s:  # 13700000102 decides one of the others meanwhile
+        verdicts.give(s, actor=user("13700000102"), item_id=ids[decided_first],
+                      version=stored(ids[decided_first]).version, verdict="include")
+
+    at.button(key=f"{key}-decide-yes").click().run()
+
+    assert at.error[0].value.startswith("该记录已被他人处理，请刷新后重试")
+    assert [stored(i).status for name, i in ids.items() if name != decided_first] == (
+        [PENDING_ORIGINAL] * (len(ids) - 1))
+
+
+def test_an_item_opened_from_the_workbench_opens_its_week_with_its_verdict_form(app_db):
+    w = Cast()
+    wanzhou = submitted(w, WANZHOU_NAME)
+    qianjiang = submitted(w, QIANJIANG_NAME, qianjiang=True)
+    last_week = verdicts.week_of(clock.today())[0] - timedelta(days=7)
+    with db.session_scope() as s:
+        s.execute(update(DigitalItem).values(arrived_on=last_week))
+        s.commit()
+    at = logged_in(OFFICE).run()
+    at.session_state["open_digital_item"] = qianjiang  # as 打开 sets it
+
+    at.switch_page(VERDICTS).run()
+
+    assert at.selectbox(key="verdict-week").value == last_week
+    assert [e.proto.expanded for e in at.expander if e.label == "单独核准此项"] == [False, True]
+    assert at.button(key=f"v{wanzhou}-give")
 
 
 # --- 名录库 --------------------------------------------------------------------------------------
