@@ -110,8 +110,8 @@ def group_decision(group: list[verdicts.Waiting]) -> None:
     key = f"g{group[0].id}"
     names = {w.id: f"{w.district}｜{w.name}" for w in group}
     st.markdown("**一并核准**：选择“原一图两清单”梳理质量最高的事项，其余事项核准为“已有重复事项”并指向所选事项。")
-    chosen_id = st.radio("选择梳理质量最高的事项", list(names), format_func=names.get, index=None,
-                         key=f"{key}-best")
+    chosen_id = st.radio("选择梳理质量最高的事项", list(names), index=None, key=f"{key}-best",
+                         format_func=lambda i: ui.literal(names[i]))  # options render Markdown
     if chosen_id is None:
         return
     chosen = next(w for w in group if w.id == chosen_id)
