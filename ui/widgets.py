@@ -87,7 +87,9 @@ _NO_LINK = "\u200b"  # zero-width space
 
 
 def attachments(items, *, key: str) -> None:
-    """Download buttons keeping the original file names (never rendered inline)."""
+    """Download buttons keeping the original file names (never rendered inline). Each file
+    is read when clicked; the click does not rerun the page (a rerun races the file's request
+    and, when it wins, the click downloads nothing)."""
 
     if not items:
         st.caption("（无附件）")
@@ -95,7 +97,7 @@ def attachments(items, *, key: str) -> None:
         st.download_button(f"下载 {literal(att.purpose)}：{literal(att.original_name)}",
                            data=lambda att=att: files.content(att),
                            file_name=att.original_name, mime=files.mime_of(att),
-                           key=f"{key}-att-{att.id}")
+                           key=f"{key}-att-{att.id}", on_click="ignore")
 
 
 def pick(label: str, choices: dict, *, key: str, preselect=None, first: bool = False,
@@ -131,9 +133,11 @@ def reject_reason(key: str) -> str:
 def excel_button(rows: list[dict], *, filename: str, label: str = "导出Excel",
                  key: str | None = None, headers: list[str] | None = None) -> None:
     rows = [{k: v for k, v in row.items() if k != "id"} for row in rows]  # ids are internal
-    # Built when clicked, not on every run of the page (benchmarks/RESULTS.md).
+    # Built when clicked, not on every run of the page (benchmarks/RESULTS.md). No rerun on the
+    # click: a rerun races the file's request and, when it wins, the click downloads nothing.
     st.download_button(label, data=lambda: to_xlsx(rows, headers=headers), file_name=filename,
-                       mime=XLSX_MIME, key=key or f"xlsx-{filename}", disabled=not rows)
+                       mime=XLSX_MIME, key=key or f"xlsx-{filename}", disabled=not rows,
+                       on_click="ignore")
 
 
 def _cell(value):
