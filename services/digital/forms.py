@@ -20,7 +20,7 @@ from services.digital.common import (
     SECTION, RowKind, from_json, latest_files, pending_of,
 )
 from services.digital.items import (
-    CATALOG, DEEPEN, IMPROVE_NEW, INCLUDED, ITEM, ITEM_FLOW, NEW_CHART, ORIGINAL_CHART, STOPPED,
+    CATALOG, DEEPEN, DUPLICATE, IMPROVE_NEW, INCLUDED, ITEM, ITEM_FLOW, NEW_CHART, ORIGINAL_CHART, STOPPED,
     WAITING, domain_name,
 )
 from services.digital.plans import PASSED, PLAN, linked_item_ids
@@ -370,6 +370,11 @@ def row_view(session: Session, kind: RowKind, row: Any) -> RowView:
                              if purpose not in {a.purpose for a in atts}})
     if kind is ITEM:
         view.verdict = row.verdict_comment or ""
+        if row.status == DUPLICATE:
+            from services.digital.verdicts import duplicate_target
+            if target := duplicate_target(session, row):
+                view.verdict = f"重复的已有事项：{target}" + (f"；{view.verdict}" if view.verdict
+                                                          else "")
         view.deadline = deadlines.deadline_text(row)
     return view
 

@@ -239,3 +239,13 @@ def test_a_verdict_message_opens_the_item_on_the_districts_form_page(session, w)
                                                        "open_digital_item")
     assert workbench.message_link(session, actor=w.qj_clerk, record_type="digital_item",
                                   record_id=it.id) is None
+
+
+def test_the_district_sees_which_existing_item_its_item_duplicates(session, w):
+    from services.digital import forms
+    it = waiting(session, w)
+    verdict(session, w, it.id, "duplicate", comment="市级层面已策划", duplicate_city="企业开办一件事（市级）")
+
+    view = forms.tables(session, actor=w.clerk)["digital_item"][0]
+
+    assert view.verdict == "重复的已有事项：市级层面“企业开办一件事（市级）”；市级层面已策划"
