@@ -9,7 +9,7 @@ draft in its columns and is in status 草稿.
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.base import ReviewedRecord, utcnow
@@ -28,11 +28,19 @@ class DigitalDomain(SQLModel, table=True):
     version: int = Field(default=1)
 
 
+OPEN_CONDITION = "status IN ('草稿', '退回修改', '待区县审核')"
+
+
 class DigitalForm(ReviewedRecord, table=True):
     """区县推进数字重庆建设情况: one submission of a district's changes (第N次填报)."""
 
     __tablename__ = "digital_form"
-    __table_args__ = (UniqueConstraint("org_id", "number", name="uq_digital_form_number"),)
+    __table_args__ = (
+        UniqueConstraint("org_id", "number", name="uq_digital_form_number"),
+        # One open form per district: a second clerk starting one at the same time is refused.
+        Index("uq_digital_form_open", "org_id", unique=True,
+              sqlite_where=text(OPEN_CONDITION), postgresql_where=text(OPEN_CONDITION)),
+    )
 
     number: int = Field(default=1)
     submitted_at: Optional[datetime] = Field(default=None)

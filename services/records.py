@@ -32,13 +32,18 @@ class Upload:
 
 # --- reading -------------------------------------------------------------------------------------
 
+def is_id(value: Any) -> bool:
+    """Whether `value` can be a record's id (an int the databases hold; never a bool or text)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
 def get(session: Session, *, flow: Flow, actor: CurrentUser, record_id: int) -> Any:
     """The record, if this user may read it; otherwise the same refusal whether or not it exists
     (so ids of other districts' records reveal nothing). A disabled user reads nothing."""
     require_active(session, actor)
     record = session.execute(
         select(flow.model).where(flow.model.id == record_id, flow.readable_filter(actor))
-    ).scalars().first()
+    ).scalars().first() if is_id(record_id) else None
     if record is None:
         raise PermissionDenied(f"该{flow.label}不存在或您无权查看")
     return record

@@ -204,6 +204,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_digital_share_status'), ['status'], unique=False)
 
     # ### end Alembic commands ###
+    with op.batch_alter_table('digital_form') as batch:
+        open_form = "status IN ('草稿', '退回修改', '待区县审核')"
+        batch.create_index('uq_digital_form_open', ['org_id'], unique=True,
+                           sqlite_where=sa.text(open_form), postgresql_where=sa.text(open_form))
     for table, states in STATES.items():
         with op.batch_alter_table(table) as batch:
             batch.create_check_constraint(

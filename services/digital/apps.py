@@ -4,10 +4,10 @@ apps, with the basis of the sharing decision."""
 from sqlmodel import Session
 
 from models import DigitalApp, DigitalPlan, DigitalShare
-from services import clock, files
+from services import clock, files, records
 from services.digital import plans as plans_mod
 from services.digital.common import (
-    DELETED, ROW_ENGINE, ROW_INTERNAL, SECTION, RowKind, row_transitions,
+    DELETED, ROW_ENGINE, ROW_ENGINE_LABELS, ROW_INTERNAL, SECTION, RowKind, row_transitions,
 )
 from services.errors import ValidationError
 from services.identity import CurrentUser
@@ -18,6 +18,7 @@ APP_MODULE = "digital_app"
 SHARE_MODULE = "digital_share"
 
 SCREENSHOT = "应用功能界面截图"
+MAX_COUNT = 2_000_000_000  # 当前办件量 / 当前活跃用户数: what an integer column holds everywhere
 SHARE_BASIS = "一地创新、全市共享依据"
 
 APP_LABELS = {"name": "应用名称", "plan_id": "关联三张清单", "launched_on": "上线时间",
@@ -40,7 +41,7 @@ def _readable(model):
 
 APP_FLOW = register(Flow(
     module=APP_MODULE, label="开发上线特色应用", model=DigitalApp, title_field="name",
-    labels=APP_LABELS, hidden=ROW_INTERNAL | {"plan_id"}, section=SECTION,
+    labels={**APP_LABELS, **ROW_ENGINE_LABELS}, hidden=ROW_INTERNAL | {"plan_id"}, section=SECTION,
     action_labels={"forward": "区县审核通过", "cancel": "删除", "delete": "删除"},
     opened_on="digital_form",
     open_key="open_digital_app", readable=_readable(DigitalApp), engine_columns=ROW_ENGINE,
@@ -50,7 +51,7 @@ APP_FLOW = register(Flow(
 ))
 SHARE_FLOW = register(Flow(
     module=SHARE_MODULE, label="一地创新、全市共享", model=DigitalShare, title_field="intro",
-    labels=SHARE_LABELS, hidden=ROW_INTERNAL | {"app_id"}, section=SECTION,
+    labels={**SHARE_LABELS, **ROW_ENGINE_LABELS}, hidden=ROW_INTERNAL | {"app_id"}, section=SECTION,
     action_labels={"forward": "区县审核通过", "cancel": "删除", "delete": "删除"},
     opened_on="digital_form",
     open_key="open_digital_share", readable=_readable(DigitalShare), engine_columns=ROW_ENGINE,
@@ -62,8 +63,8 @@ SHARE_FLOW = register(Flow(
 def _own(session: Session, model: type, row_id, actor: CurrentUser, what: str):
     if row_id is None:
         return None
-    if not isinstance(row_id, int):
-        raise ValidationError(f"“{what}”格式不正确")
+    if not records.is_id(row_id):
+        raise ValidationError(f"只能关联本区县的{what[2:]}")
     found = session.get(model, row_id)
     if found is None or found.org_id != actor.org_id or found.status == DELETED:
         raise ValidationError(f"只能关联本区县的{what[2:]}")
@@ -79,8 +80,8 @@ def _validate_app(session: Session, actor: CurrentUser, values: dict, row) -> No
     for name in ("volume", "active_users"):
         if name in values and values[name] is not None:
             value = values[name]
-            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 10**12:
-                raise ValidationError(f"“{APP_LABELS[name]}”须为 0 到 1 万亿之间的整数")
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_COUNT:
+                raise ValidationError(f"“{APP_LABELS[name]}”须为 0 到 20 亿之间的整数")
 
 
 def _validate_share(session: Session, actor: CurrentUser, values: dict, row) -> None:

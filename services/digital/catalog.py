@@ -76,7 +76,8 @@ def retire_domain(session: Session, *, actor: CurrentUser, domain_id: int, versi
                   retired: bool = True) -> DigitalDomain:
     """A retired domain is no longer offered; items that have it keep it. One stays in use."""
     _claim(session, actor)
-    domain = session.get(DigitalDomain, domain_id, populate_existing=True)
+    domain = (session.get(DigitalDomain, domain_id, populate_existing=True)
+              if records.is_id(domain_id) else None)
     if domain is None:
         raise ValidationError("该重点领域不存在，请刷新后重试")
     if domain.version != version:
@@ -135,6 +136,8 @@ def search(session: Session, *, actor: CurrentUser, text: str = "", district_id:
              .where(DigitalItem.status.in_(CATALOG)))
     if text:
         query = query.where(DigitalItem.name.contains(text, autoescape=True))
+    if any(value is not None and not records.is_id(value) for value in (district_id, domain_id)):
+        return []  # a filter naming no district or domain finds nothing
     if district_id:
         query = query.where(DigitalItem.org_id == district_id)
     if domain_id:

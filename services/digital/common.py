@@ -31,6 +31,9 @@ APPROVAL_STEP = "区县推进情况通过"
 
 # Engine-kept columns of the tables (never set by a form).
 ROW_ENGINE = frozenset({"form_id", "pending", "pending_removal", "approved_at"})
+# How refusals name them (they are never shown otherwise).
+ROW_ENGINE_LABELS = {"form_id": "所在填报", "pending": "待审核的修改", "pending_removal": "删除标记",
+                     "approved_at": "生效时间"}
 ROW_INTERNAL = frozenset({"id", "org_id", "status", "version", "created_by", "created_at",
                           "updated_by", "updated_at", "form_id", "pending", "pending_removal",
                           "approved_at"})

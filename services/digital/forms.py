@@ -20,16 +20,16 @@ from services.digital.common import (
     SECTION, RowKind, from_json, latest_files, pending_of,
 )
 from services.digital.items import (
-    CATALOG, DEEPEN, DUPLICATE, IMPROVE_NEW, INCLUDED, ITEM, ITEM_FLOW, NEW_CHART, ORIGINAL_CHART, STOPPED,
-    WAITING, domain_name,
+    CATALOG, DEEPEN, DUPLICATE, IMPROVE_NEW, INCLUDED, ITEM, ITEM_FLOW, NEW_CHART, ORIGINAL_CHART,
+    REMOVED, STOPPED, WAITING, domain_name,
 )
 from services.digital.plans import PASSED, PLAN, linked_item_ids
 from services.digital.rows import (
     KINDS, ORDER, dependents, open_form, pending_file_ids, require_clerk, stored_values, title_of,
     values_of,
 )
-from services.digital.apps import APP, SHARE
-from services.errors import PermissionDenied, ValidationError
+from services.digital.apps import APP
+from services.errors import PermissionDenied
 from services.identity import CurrentUser, require_active
 from services.registry import register
 from services.review import DRAFT, RETURNED, Action, Flow, PageSpec, Transition
@@ -74,6 +74,9 @@ def missing(session: Session, kind: RowKind, row: Any) -> list[str]:
     if kind is ITEM and row.status == DEEPEN and ORIGINAL_CHART not in _new_purposes(session, row):
         pass  # edits without a new chart go in force without a new 核准
     lacks += _broken_links(session, kind, row, values)
+    if kind is ITEM and row.status in (DUPLICATE, REMOVED) and (
+            set(pending_of(row)) - {"intro", "files", "expected_files"}):
+        lacks.append(f"（已{row.status}，只能删除或补充简介）")
     return lacks
 
 
@@ -202,11 +205,12 @@ def _printed_rows(session: Session, form: DigitalForm) -> list[dict]:
 
 
 def _readable(user: CurrentUser):
-    """A district reads its own forms; 市委改革办 those that left the district's draft."""
+    """A district reads its own forms; 市委改革办 those submitted or approved (never one the
+    district is still editing)."""
     if user.is_district:
         return DigitalForm.org_id == user.org_id
     if user.is_reform_office:
-        return DigitalForm.status != DRAFT
+        return DigitalForm.status.in_([DISTRICT_REVIEW, APPROVED])
     return DigitalForm.id < 0
 
 
@@ -342,12 +346,15 @@ def _text(session: Session, kind: RowKind, name: str, value: Any) -> str:
     return str(value)
 
 
-def row_view(session: Session, kind: RowKind, row: Any) -> RowView:
-    values = values_of(session, kind, row)
+def row_view(session: Session, kind: RowKind, row: Any, *, in_force: bool = False) -> RowView:
+    """A row as the form shows it, or (`in_force`) as approved, without its pending change or
+    the files added with it (what a reader outside the district sees)."""
     stored = stored_values(session, kind, row) if row.status != DRAFT else {}
+    values = stored if in_force else values_of(session, kind, row)
     new_ids = set(pending_file_ids(row))
-    atts = files.attachments_of(session, record_type=kind.key, record_id=row.id)
-    change = ("删除" if row.pending_removal else "新增" if row.status == DRAFT
+    atts = [a for a in files.attachments_of(session, record_type=kind.key, record_id=row.id)
+            if not (in_force and a.id in new_ids)]
+    change = ("" if in_force else "删除" if row.pending_removal else "新增" if row.status == DRAFT
               else "修改" if row.pending else "")
     diff = []
     for name, label in kind.fields:
@@ -387,15 +394,17 @@ def tables(session: Session, *, actor: CurrentUser, org_id: int | None = None
     deadlines.tick(session)
     if actor.is_district:
         org_id = actor.org_id
-    elif not actor.is_reform_office or org_id is None:
+    elif not actor.is_reform_office:
         raise PermissionDenied("只有区县和市委改革办可以查看区县推进数字重庆建设情况")
+    elif not records.is_id(org_id):  # a filter naming no district finds nothing
+        return {kind.key: [] for kind in ORDER}
     out: dict[str, list[RowView]] = {}
     for kind in ORDER:
         query = select(kind.model).where(kind.model.org_id == org_id,
                                          kind.model.status != DELETED,
                                          kind.flow.readable_filter(actor))
-        out[kind.key] = [row_view(session, kind, row) for row in session.execute(
-            query.order_by(kind.model.id)).scalars()]
+        out[kind.key] = [row_view(session, kind, row, in_force=not actor.is_district)
+                         for row in session.execute(query.order_by(kind.model.id)).scalars()]
     return out
 
 
@@ -408,11 +417,17 @@ def changes(session: Session, *, actor: CurrentUser, form_id: int) -> list[RowVi
 def attachment(session: Session, *, actor: CurrentUser, attachment_id: int) -> Attachment:
     """A file of a row the user may read (download)."""
     require_active(session, actor)
-    att = session.get(Attachment, attachment_id)
+    refusal = PermissionDenied("该附件不存在或您无权查看")
+    att = session.get(Attachment, attachment_id) if records.is_id(attachment_id) else None
     kind = KINDS.get(att.record_type) if att is not None else None
     if kind is None:
-        raise PermissionDenied("该附件不存在或您无权查看")
-    records.get(session, flow=kind.flow, actor=actor, record_id=att.record_id)
+        raise refusal
+    try:
+        row = records.get(session, flow=kind.flow, actor=actor, record_id=att.record_id)
+    except PermissionDenied:
+        raise refusal from None
+    if row.org_id != actor.org_id and att.id in pending_file_ids(row):
+        raise refusal  # added in the district's open form: not yet approved
     return att
 
 

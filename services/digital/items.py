@@ -13,6 +13,7 @@ from models import DigitalDomain, DigitalItem, Role
 from services import clock, files, notifications
 from services.digital.common import (
     APPROVAL_STEP, CLERK, DELETE, DELETED, DISCARD, DISTRICT_REVIEWER, FORWARD, ROW_ENGINE,
+    ROW_ENGINE_LABELS,
     ROW_INTERNAL, SECTION, RowKind, latest_files,
 )
 from services.identity import CurrentUser
@@ -68,9 +69,14 @@ def has_target(session: Session, item: DigitalItem, _user) -> str | None:
     if item.duplicate_of_id is None and not (item.duplicate_city or "").strip():
         return "请指明重复的已有事项：选择系统中的事项，或填写市级层面已策划的事项名称"
     if item.duplicate_of_id is not None:
-        target = session.get(DigitalItem, item.duplicate_of_id)
+        from services.records import is_id
+        target = (session.get(DigitalItem, item.duplicate_of_id)
+                  if is_id(item.duplicate_of_id) else None)
         if target is None or target.id == item.id or target.status in (DRAFT, DELETED):
             return "所选的已有事项不存在或不能作为重复对象，请重新选择"
+        if target.status in (DUPLICATE, REMOVED):
+            return (f"所选的“{target.name}”{target.status}，不能作为已有事项；"
+                    "请选择其所重复的事项或名录库中的事项")
     return None
 
 
@@ -180,7 +186,7 @@ ITEM_FLOW = register(Flow(
     label="一件事",
     model=DigitalItem,
     title_field="name",
-    labels=LABELS,
+    labels={**LABELS, **ROW_ENGINE_LABELS},
     hidden=HIDDEN,
     section=SECTION,
     action_labels={FORWARD: "区县审核通过", DISCARD: "删除", DELETE: "删除", **VERDICT_LABELS},
@@ -250,7 +256,10 @@ def linkable(session: Session, item_ids: list[int], actor: CurrentUser) -> list[
     """Own-district items a new link may point at (not stopped), or a refusal naming the rest."""
     from services.errors import ValidationError
 
-    ids = sorted({int(i) for i in item_ids})
+    from services.records import is_id
+    if not all(is_id(i) for i in item_ids):
+        raise ValidationError("只能关联本区县的一件事")
+    ids = sorted(set(item_ids))
     found = {i.id: i for i in session.execute(
         select(DigitalItem).where(DigitalItem.id.in_(ids))).scalars()} if ids else {}
     for i in ids:

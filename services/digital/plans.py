@@ -6,7 +6,9 @@ from sqlmodel import Session
 
 from models import DigitalItem, DigitalPlan, DigitalPlanItem
 from services import clock, files
-from services.digital.common import ROW_ENGINE, ROW_INTERNAL, SECTION, RowKind, row_transitions
+from services.digital.common import (
+    ROW_ENGINE, ROW_ENGINE_LABELS, ROW_INTERNAL, SECTION, RowKind, row_transitions,
+)
 from services.digital import items as items_mod
 from services.errors import ValidationError
 from services.identity import CurrentUser
@@ -39,7 +41,7 @@ def _readable(user: CurrentUser):
 
 PLAN_FLOW = register(Flow(
     module=MODULE, label="应用“三张清单”", model=DigitalPlan, title_field="name",
-    labels=LABELS, hidden=ROW_INTERNAL, section=SECTION,
+    labels={**LABELS, **ROW_ENGINE_LABELS}, hidden=ROW_INTERNAL, section=SECTION,
     action_labels={"forward": "区县审核通过", "cancel": "删除", "delete": "删除"},
     opened_on="digital_form",
     open_key="open_digital_plan", readable=_readable, engine_columns=ROW_ENGINE,

@@ -7,8 +7,10 @@ row's `pending` until the form is approved (`forms.put_in_force`).
 """
 import json
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, Iterable
 
+import sqlalchemy as sa
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -17,7 +19,7 @@ from models import (
     Attachment, DigitalApp, DigitalForm, DigitalItem, DigitalPlan, DigitalPlanItem, DigitalShare,
     Role, utcnow,
 )
-from services import files, limits
+from services import files, limits, records
 from services.db import transactional
 from services.digital import display
 from services.digital.apps import APP, SHARE
@@ -88,7 +90,7 @@ def editable_form(session: Session, actor: CurrentUser, form_version: int) -> Di
 
 def own_row(session: Session, kind: RowKind, actor: CurrentUser, row_id: Any) -> Any:
     """A row of the actor's district (the same refusal whether or not another's exists)."""
-    row = session.get(kind.model, row_id) if isinstance(row_id, int) else None
+    row = session.get(kind.model, row_id) if records.is_id(row_id) else None
     if row is None or row.org_id != actor.org_id:
         raise PermissionDenied(f"该{kind.label}不存在或您无权查看")
     if row.status == DELETED:
@@ -140,13 +142,31 @@ def _text(value: Any) -> Any:
 
 
 def _clean(kind: RowKind, values: dict) -> dict:
-    """Only the table's fields, strings trimmed; engine columns and unknown names refused."""
+    """Only the table's fields, strings trimmed (a cleared text is empty text), dates and
+    numbers of their own type; engine columns and other names refused."""
     values = {name: _text(value) for name, value in (values or {}).items()}
     columns = {n: v for n, v in values.items() if n not in kind.link_keys}
     allowed = {name for name, _ in kind.fields}
     kind.flow.refuse_engine_columns(columns)
     if unknown := sorted(set(values) - allowed):
-        raise ValidationError(f"{kind.label}没有这些字段：{'、'.join(unknown)}，未保存")
+        names = "、".join(kind.flow.labels.get(n, n) for n in unknown)
+        raise ValidationError(f"{kind.label}的填报表中没有这些字段：{names}，未保存")
+    table = kind.model.__table__.columns
+    for name, value in columns.items():
+        affinity, label = table[name].type._type_affinity, kind.labels.get(name, name)
+        if issubclass(affinity, sa.String):
+            if value is None:
+                values[name] = ""  # a cleared text is empty text
+            elif not isinstance(value, str):
+                raise ValidationError(f"“{label}”须为文字")
+        elif value is None:
+            continue
+        elif issubclass(affinity, sa.Date) and (not isinstance(value, date)
+                                                or isinstance(value, datetime)):
+            raise ValidationError(f"“{label}”须为日期（年-月-日）")
+        elif name.endswith("_id") and not records.is_id(value):
+            raise ValidationError(f"“{label}”格式不正确")
+        # (counts are checked by the table's own rule, with their range)
     if kind is PLAN and "item_ids" in values:
         ids = values["item_ids"] or []
         if not isinstance(ids, (list, tuple)) or not all(
@@ -354,6 +374,8 @@ def remove_row(session: Session, *, actor: CurrentUser, kind: str, row_id: int,
     form = editable_form(session, actor, form_version)
     row = own_row(session, k, actor, row_id)
     title = title_of(session, k, row)
+    if row.pending_removal:
+        raise ValidationError(f"“{title}”已标记删除，保存并上报、区县审核通过后删除")
     if k is ITEM and row.status in WAITING:
         raise ValidationError(f"“{title}”正在等待市委改革办核准，不能删除")
     if children := dependents(session, k, row):
@@ -378,6 +400,19 @@ def remove_row(session: Session, *, actor: CurrentUser, kind: str, row_id: int,
     return Saved(row=row, form=form)
 
 
+def _reopen_month(session: Session, kind: RowKind, row: Any) -> None:
+    """An item that no longer carries a 新一图两清单 in the form has not met its month: the
+    earlier 保存并上报 no longer counts (撤回 does the same)."""
+    if kind is not ITEM or row.status != INCLUDED or row.new_chart_submitted_at is None:
+        return
+    ids = pending_file_ids(row)
+    carried = ids and session.execute(select(Attachment.id).where(
+        Attachment.id.in_(ids), Attachment.purpose == NEW_CHART)).first()
+    if not carried:
+        row.new_chart_submitted_at = None
+        session.add(row)
+
+
 @transactional
 def undo_row(session: Session, *, actor: CurrentUser, kind: str, row_id: int,
              form_version: int) -> Saved:
@@ -398,6 +433,7 @@ def undo_row(session: Session, *, actor: CurrentUser, kind: str, row_id: int,
     row.pending, row.pending_removal, row.form_id = "", False, None
     row.version += 1
     session.add(row)
+    _reopen_month(session, k, row)
     form = FORM_FLOW.apply(session, record_id=form.id, action=Action.SAVE, actor=actor,
                            version=form.version, extra_changes=_audit_change(k, title, "撤销修改", {}))
     return Saved(row=row, form=form)
@@ -425,6 +461,7 @@ def remove_file(session: Session, *, actor: CurrentUser, kind: str, row_id: int,
     _set_pending(row, pending)
     row.version += 1
     session.add(row)
+    _reopen_month(session, k, row)
     changes = {"移除附件": [f"{att.purpose}：{att.original_name}", None]}
     if purged:
         changes[files.PURGED] = [purged, None]

@@ -8,7 +8,7 @@ chosen item its verdict and the others 已有重复事项 pointing at it, in one
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from sqlmodel import Session
 
 from models import Attachment, DigitalItem, Org
@@ -23,6 +23,8 @@ from services.errors import PermissionDenied, ValidationError
 from services.identity import CurrentUser, require_active
 
 FRIDAY = 4
+# The verdicts a group's chosen item may take (the others then duplicate it).
+GROUP_VERDICTS = ("include", "proceed")
 
 
 def week_of(day: date) -> tuple[date, date]:
@@ -119,7 +121,7 @@ def _values(verdict: str, comment: str, duplicate_of_id: int | None, duplicate_c
         limits.check_text("重复的市级事项", values["duplicate_city"],
                           limits.max_length(DigitalItem, "duplicate_city"))
     limits.check_text("核准意见", values["verdict_comment"],
-                      limits.max_length(DigitalItem, "verdict_comment"))
+                      limits.max_length(DigitalItem, "verdict_comment"), multiline=True)
     return values
 
 
@@ -153,17 +155,33 @@ def decide_group(session: Session, *, actor: CurrentUser, chosen: tuple[int, int
     """The chosen item (id, version) gets `verdict`; every other gets 已有重复事项 pointing at
     it — all or nothing."""
     _require_office(session, actor)
-    if verdict == V_DUPLICATE:
-        raise ValidationError("请为选中的最佳事项选择“已有重复事项”以外的核准意见")
+    if others and verdict not in GROUP_VERDICTS:
+        raise ValidationError("一并核准时，选中的最佳事项只能“纳入名录库并晾晒”或“进入三张清单编制等后续环节”，"
+                              "其余事项才能指向它作为已有重复事项")
     chosen_id, chosen_version = chosen
-    if chosen_id in {i for i, _ in others}:
+    other_ids = [i for i, _ in others]
+    if chosen_id in other_ids:
         raise ValidationError("选中的事项不能同时作为重复事项")
+    if repeated := sorted({i for i in other_ids if other_ids.count(i) > 1}):
+        names = "、".join(_name(session, i) for i in repeated)
+        raise ValidationError(f"重复事项中有事项出现了两次：{names}，请刷新后重新选择")
+    weeks = {week_of(d)[0] for d in session.execute(
+        select(DigitalItem.arrived_on).where(DigitalItem.id.in_([chosen_id, *other_ids])
+                                             if all(map(records.is_id, [chosen_id, *other_ids]))
+                                             else false())).scalars() if d is not None}
+    if len(weeks) > 1:
+        raise ValidationError("一并核准只能在同一核准周（周五至周四）上报的事项之间进行")
     item = _give(session, actor, chosen_id, chosen_version, verdict, comment)
     for other_id, other_version in others:
         _give(session, actor, other_id, other_version, V_DUPLICATE,
               f"与{_district(session, item)}“{item.name}”重复，已选择该事项纳入",
               duplicate_of_id=item.id)
     return item
+
+
+def _name(session: Session, item_id: int) -> str:
+    item = session.get(DigitalItem, item_id) if records.is_id(item_id) else None
+    return f"“{item.name}”" if item is not None else f"#{item_id}"
 
 
 def _district(session: Session, item: DigitalItem) -> str:

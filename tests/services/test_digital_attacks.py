@@ -3,8 +3,7 @@
 roles that have no part in the module, and races — on SQLite and PostgreSQL.
 
 Every refusal is a Chinese message (no exception text, no English) and leaves everything the
-module stores unchanged. A defect is an `xfail(strict=True)` test stating what should happen;
-its mark goes when the defect is fixed.
+module stores unchanged.
 """
 import re
 import threading
@@ -134,14 +133,6 @@ def waiting(session, w, name="企业开办一件事", clerk=None, reviewer=None)
     return item(session, row.id)
 
 
-def on_postgresql_only_fails(request, engine, reason: str) -> None:
-    """A defect of one database: the test holds on SQLite and is a strict xfail on PostgreSQL."""
-    if engine.dialect.name == "postgresql":
-        request.node.add_marker(pytest.mark.xfail(strict=True, reason=reason))
-
-
-# --- other districts' ids ------------------------------------------------------------------------
-
 def qianjiang_tables(session, w):
     """黔江区's four rows (drafts, with their files) and its open form."""
     theirs = add_item(session, w, clerk=w.qj_clerk, name="黔江一件事")
@@ -236,11 +227,6 @@ def test_links_from_rows_in_force_to_another_districts_or_the_wrong_kind_of_reco
     assert stored(session) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "forms.attachment (and verdicts.chart behind it) answers '该附件不存在或您无权查看' for an id "
-    "that names no file but '该一件事不存在或您无权查看' (the record's kind, from records.get) for "
-    "another district's file: probing ids tells which exist and what they belong to. Expected: "
-    "one refusal whatever the id names, as records.get gives for records."))
 def test_another_districts_file_is_refused_in_the_same_words_as_a_missing_one(engine, session, w):
     theirs = add_item(session, w, clerk=w.qj_clerk, name="黔江一件事")
     their_chart = files_of(session, "digital_item", theirs.id)[0]
@@ -324,13 +310,6 @@ def test_columns_no_form_sets_are_refused_in_every_table(engine, session, w, val
     assert stored(session) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The refusal of a column no form sets names it by its identifier when the flow has no label "
-    "for it: '不能填写form_id / pending / pending_removal：这些字段由审核流程维护' in all four "
-    "tables (common.ROW_ENGINE has no Chinese names), and for 一件事 '一件事没有这些字段："
-    "verdict_comment / duplicate_of_id' although they are its 核准意见 / 重复的已有事项 (labelled in "
-    "items.LABELS) — English in a user's message. Expected: every column of the tables named "
-    "in Chinese (e.g. 所属填报 / 待上报的修改 / 标记删除; 不能填写核准意见)."))
 def test_columns_no_form_sets_are_named_in_chinese(engine, session, w):
     base = add_item(session, w)
 
@@ -357,12 +336,6 @@ def test_a_save_refused_after_its_first_file_leaves_no_file_behind(engine, sessi
     assert sorted(p.name for p in config.upload_dir().rglob("*") if p.is_file()) == blobs
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A bool is taken for the id 1: rows.own_row (and session.get / records.get behind "
-    "verdicts.give, catalog.retire_domain) accept True because bool is an int, so "
-    "save_row(row_id=True) edits row 1 on both databases, and give(item_id=True) acts on item 1 "
-    "on SQLite but is a raw psycopg ProgrammingError on PostgreSQL. Expected: any bool as an id "
-    "is refused in Chinese, as `_clean` already does for 关联一件事, and nothing changes."))
 def test_a_bool_is_never_taken_for_a_record_id(engine, session, w):
     first = waiting(session, w, name="退休一件事")
     assert first.id == 1
@@ -375,14 +348,7 @@ def test_a_bool_is_never_taken_for_a_record_id(engine, session, w):
     assert stored(session) == before
 
 
-def test_an_id_given_as_text_is_a_chinese_refusal_on_both_databases(engine, session, w, request):
-    on_postgresql_only_fails(request, engine, (
-        "On PostgreSQL an id given as text ('abc') reaches the database as VARCHAR and fails with "
-        "a raw psycopg ProgrammingError ('operator does not exist: integer = character varying') "
-        "in records.get (verdicts.give, verdicts.decide_group, forms.submit/approve/changes), "
-        "forms.tables(org_id=) and catalog.search(district_id=); SQLite answers with the Chinese "
-        "refusal or an empty list. Expected: the same on both databases (check the id's type in "
-        "the service, as `_clean` does for 关联一件事)."))
+def test_an_id_given_as_text_is_a_chinese_refusal_on_both_databases(engine, session, w):
     pending = waiting(session, w)
     before = stored(session)
 
@@ -400,23 +366,19 @@ def test_an_id_given_as_text_is_a_chinese_refusal_on_both_databases(engine, sess
     assert stored(session) == before
 
 
-def test_an_apps_volume_beyond_two_billion_is_treated_alike_on_both_databases(
-        engine, session, w, request):
-    on_postgresql_only_fails(request, engine, (
-        "apps._validate_app admits 当前办件量 / 当前活跃用户数 up to 1 万亿, but the columns are "
-        "INTEGER: on PostgreSQL 3,000,000,000 fails in the database with the generic DATA_MESSAGE "
-        "(about control characters) while SQLite stores it; for an app in force the value waits "
-        "in `pending` and the district reviewer's 通过 fails instead. Expected: the same outcome "
-        "on both databases — a BIGINT column (or a service limit the column holds, named in the "
-        "message)."))
+def test_an_apps_volume_beyond_what_the_column_holds_is_refused_alike_on_both_databases(
+        engine, session, w):
     base = ready_item(session, w)
     app = app_row(session, w, passed_plan(session, w, [base.id]).id)
     pass_form(session, w)
+    before = stored(session)
 
-    save(session, w.clerk, "digital_app", {"volume": 3_000_000_000}, row_id=app.id)
-    pass_form(session, w)
+    message = refused(engine, lambda s: save(s, w.clerk, "digital_app",
+                                             {"volume": 3_000_000_000}, row_id=app.id),
+                      ValidationError)
 
-    assert session.get(DigitalApp, app.id, populate_existing=True).volume == 3_000_000_000
+    assert message == "“当前办件量”须为 0 到 20 亿之间的整数"
+    assert stored(session) == before
 
 
 # --- text ----------------------------------------------------------------------------------------
@@ -439,7 +401,6 @@ TEXT_FIELDS = [
     ("digital_app", "integration", "三融五跨情况", 2000, True),
     ("digital_share", "intro", "应用简介", 5000, True),
 ]
-
 
 def _new_row_values(session, w, kind: str) -> dict:
     """The least a new row of `kind` needs to be saved."""
@@ -530,11 +491,6 @@ def test_the_offices_and_the_administrators_texts_are_checked_alike(engine, sess
     assert item(session, pending.id).duplicate_city == "市" * 200
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "verdicts._values checks 核准意见 against its column of 1000 characters, which "
-    "limits.check_text takes for a one-line field (multi-line only from 2000): an opinion "
-    "written in two paragraphs is refused with '“核准意见”只能填写一行', although the "
-    "district reviewer's 驳回原因 may have line breaks. Expected: 核准意见 is multi-line text."))
 def test_an_opinion_may_have_several_lines(session, w):
     pending = waiting(session, w)
 
@@ -839,11 +795,6 @@ def test_a_group_decision_refuses_a_member_it_cannot_mark_and_changes_nothing(en
     assert stored(session) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "verdicts.decide_group gives 已有重复事项 to each of `others` in turn, so an item listed "
-    "twice meets its own first verdict and the whole decision is refused with CONFLICT_MESSAGE "
-    "('该记录已被他人处理') although nobody else acted. Expected: a ValidationError naming the item "
-    "listed twice (or the repeat ignored); nothing stored either way."))
 def test_an_item_listed_twice_in_a_group_is_named_not_blamed_on_someone_else(engine, session, w):
     chosen = waiting(session, w, name="企业开办一件事")
     second = waiting(session, w, name="开办企业“一件事”", clerk=w.qj_clerk, reviewer=w.qj_reviewer)
@@ -855,11 +806,6 @@ def test_an_item_listed_twice_in_a_group_is_named_not_blamed_on_someone_else(eng
     assert stored(session) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "verdicts.decide_group accepts in `others` an item that arrived in another 核准 week: an item "
-    "waiting since an earlier Friday is declared 已有重复事项 of one that arrived later. The manual "
-    "compares items reported 'within one week' (一个星期内多个区县上报…); the page offers only the "
-    "week's groups. Expected: a member of another week is refused and nothing changes."))
 def test_a_group_decision_keeps_to_the_chosen_items_week(engine, session, w, today):
     today(date(2027, 1, 8))
     earlier = waiting(session, w, name="企业开办一件事")
@@ -874,12 +820,6 @@ def test_a_group_decision_keeps_to_the_chosen_items_week(engine, session, w, tod
     assert stored(session) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "verdicts.decide_group lets the chosen item get 继续深化完善原一图两清单 while the others get "
-    "已有重复事项 pointing at it. By the manual 继续深化完善 means 'not deep enough, and neither the "
-    "city nor another district has a similar item' — the opposite of the others' verdict — and "
-    "the group decision exists to put the best item into 名录库. Expected: with others, only "
-    "纳入名录库并晾晒 / 进入三张清单编制等后续环节 are accepted; nothing changes otherwise."))
 def test_a_group_decision_does_not_mark_duplicates_of_an_item_sent_back_to_deepen(
         engine, session, w):
     chosen = waiting(session, w, name="企业开办一件事")
@@ -911,11 +851,6 @@ def test_a_duplicate_must_name_an_item_the_office_can_see(engine, session, w):
     assert stored(session) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "items.has_target refuses only a draft, deleted or the same item as the existing one: item A "
-    "may be declared 已有重复事项 of item B that is itself 已有重复事项 of A, so both stop and "
-    "neither the city nor any district carries the work. Expected: the existing item may not be "
-    "one that is 已有重复事项 (name the item it duplicates instead); nothing changes."))
 def test_two_items_cannot_be_declared_duplicates_of_each_other(engine, session, w):
     first = waiting(session, w, name="企业开办一件事")
     second = waiting(session, w, name="开办企业“一件事”", clerk=w.qj_clerk, reviewer=w.qj_reviewer)
@@ -929,10 +864,6 @@ def test_two_items_cannot_be_declared_duplicates_of_each_other(engine, session, 
     assert stored(session) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "rows.remove_row on a row already marked 删除 marks it again: the form's version moves on "
-    "and a second '删除…' audit event is written for nothing. Expected: refused like other "
-    "no-ops ('已标记删除'), nothing stored."))
 def test_removing_a_row_twice_is_refused_the_second_time(engine, session, w):
     kept = waiting(session, w)
     verdict(session, w, kept.id, "include")
@@ -943,12 +874,6 @@ def test_removing_a_row_twice_is_refused_the_second_time(engine, session, w):
     assert stored(session) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A row's pending change is checked against the item's 核准情况 only when it is saved: an "
-    "item renamed while 纳入名录库并晾晒, then 移除名录库 by the clock before the form goes up, "
-    "still takes the new name (and any new file) at the district's 通过, although items._validate "
-    "allows a removed item nothing but 简介. Expected: 保存并上报 names the item and what it may "
-    "no longer change; the removed item keeps its name."))
 def test_a_change_saved_before_the_item_was_removed_is_not_put_in_force_after(
         engine, session, w, today):
     today(date(2027, 1, 8))
@@ -966,12 +891,6 @@ def test_a_change_saved_before_the_item_was_removed_is_not_put_in_force_after(
     assert item(session, kept.id).name == "企业开办一件事"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "forms._stamp_submitted marks the month for the 新一图两清单 as met at 保存并上报, and only "
-    "撤回 clears the mark: after the district reviewer's 驳回, the clerk's 撤销本行修改 (or "
-    "移除附件 of the new chart) leaves new_chart_submitted_at set, so no deadline is shown and "
-    "the clock never takes 移除名录库 — the item stays in 名录库 for good with no 新一图两清单. "
-    "Expected: taking the new chart back out of the form reopens the month, as 撤回 does."))
 def test_taking_the_new_chart_back_after_a_rejection_reopens_the_month(session, w, today):
     today(date(2027, 1, 10))
     kept = waiting(session, w)
@@ -990,13 +909,6 @@ def test_taking_the_new_chart_back_after_a_rejection_reopens_the_month(session, 
     assert item(session, kept.id).status == REMOVED
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "forms.tables(actor=市委改革办, org_id=…) builds each row with values_of, which lays the "
-    "district's unsubmitted pending change over the row in force, and lists the files added in "
-    "the draft form; forms.attachment / verdicts.chart then let 市委改革办 download such a draft "
-    "file. SPEC §2: no one outside the district reads its drafts (the office reads forms only "
-    "once they leave 草稿). Expected: the office sees rows as in force and cannot open a draft "
-    "file."))
 def test_the_office_does_not_read_a_districts_unsubmitted_changes(engine, session, w):
     kept = waiting(session, w)
     verdict(session, w, kept.id, "include")
@@ -1012,13 +924,6 @@ def test_the_office_does_not_read_a_districts_unsubmitted_changes(engine, sessio
             PermissionDenied)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "rows._clean passes None through for a text column: for a row in force 简介 = None waits in "
-    "`pending`, 保存并上报 accepts it (简介 is not required), and the district reviewer's 通过 "
-    "then fails on the NOT NULL column with '保存未成功：数据与他人同时保存的内容冲突' — every time, "
-    "so the form cannot be approved until the clerk finds and undoes the row (on a draft row the "
-    "same None is refused at once with that misleading conflict message). Expected: a cleared "
-    "text field is stored as empty text."))
 def test_a_cleared_text_field_does_not_block_the_reviewers_approval(session, w):
     kept = waiting(session, w)
     verdict(session, w, kept.id, "include")
@@ -1029,11 +934,6 @@ def test_a_cleared_text_field_does_not_block_the_reviewers_approval(session, w):
     assert item(session, kept.id).intro == ""
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "plans._validate and apps._validate_* compare dates with clock.today() without checking the "
-    "type: a date given as text ('2026-06-01') ends in a raw TypeError (\"'>' not supported "
-    "between instances of 'str' and 'datetime.date'\") instead of a Chinese refusal naming the "
-    "field."))
 def test_a_date_that_is_not_a_date_is_a_chinese_refusal(engine, session, w):
     base = add_item(session, w)
     before = stored(session)
@@ -1051,11 +951,11 @@ def test_a_date_that_is_not_a_date_is_a_chinese_refusal(engine, session, w):
 def test_numbers_that_are_not_counts_are_refused(engine, session, w):
     before = stored(session)
 
-    for value in (-1, 10 ** 12 + 1, 2 ** 70, True, "100", 2.5):
+    for value in (-1, 2_000_000_001, 2 ** 70, True, "100", 2.5):
         message = refused(engine, lambda s: save(s, w.clerk, "digital_app",
                                                  {"name": "渝快办", "volume": value}),
                           ValidationError)
-        assert message == "“当前办件量”须为 0 到 1 万亿之间的整数"
+        assert message == "“当前办件量”须为 0 到 20 亿之间的整数"
     assert stored(session) == before
 
 
@@ -1083,16 +983,6 @@ def run_at_once(engine, jobs):
     return outcomes
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "rows.editable_form looks for the district's open form, then numbers a new one from "
-    "max(number), with nothing holding the district's forms in between: when the first clerk's "
-    "new form commits between those two reads, the second clerk's save succeeds too, in a second "
-    "open form numbered 2 (seen in 2 of 13 plain threaded runs on PostgreSQL; forced here on "
-    "both databases — pysqlite reads outside a transaction until the first write, so SQLite "
-    "has the same window). rows.open_form then returns either form, and the rows of the other "
-    "are never submitted. Expected: one open form per district (e.g. a partial unique index on "
-    "open forms, or lock_rows on the district before the look); the second clerk gets "
-    "CONFLICT_MESSAGE and nothing of theirs is stored."))
 def test_two_clerks_starting_the_first_form_at_once_leave_one_form_and_one_row(
         engine, session, w, monkeypatch):
     second_looked, first_done = threading.Event(), threading.Event()

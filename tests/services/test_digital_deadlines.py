@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from models import AuditEvent, DigitalItem, Notification
+from models import AuditEvent, Notification
 from services import clock
 from services.digital import deadlines, forms, rows
 from services.digital.items import DEEPEN, INCLUDED, NEW_CHART, REMOVED

@@ -3,7 +3,6 @@ one outcome and one audit event — on SQLite and PostgreSQL."""
 import threading
 from datetime import date, datetime, time
 
-import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
