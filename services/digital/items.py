@@ -229,6 +229,9 @@ def _validate(session: Session, actor: CurrentUser, values: dict, row) -> None:
             raise ValidationError("请选择在用的重点领域")
     if row is not None and row.status in WAITING:
         raise ValidationError(f"“{row.name}”正在等待市委改革办核准，核准后再修改")
+    if (row is not None and row.status in CATALOG and "name" in values
+            and values["name"] != row.name):
+        raise ValidationError(f"“{row.name}”已纳入名录库，事项名称以市委改革办核准的为准，不能修改")
     if row is not None and row.status in (DUPLICATE, REMOVED) and set(values) - {"intro"}:
         raise ValidationError(f"“{row.name}”{row.status}，不得开展后续工作，只能删除或补充简介")
 

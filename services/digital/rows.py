@@ -381,6 +381,10 @@ def remove_row(session: Session, *, actor: CurrentUser, kind: str, row_id: int,
     if children := dependents(session, k, row):
         raise ValidationError(f"以下记录关联了“{title}”，不能删除：" + "；".join(children)
                               + "。请先修改或删除它们")
+    if k is ITEM and (copies := session.execute(
+            select(DigitalItem.name).where(DigitalItem.duplicate_of_id == row.id)).scalars().all()):
+        raise ValidationError(f"“{title}”是其他事项的已有重复事项（{'、'.join(copies)}），"
+                              "不能删除；如需调整请联系市委改革办")
     if row.status == DRAFT:
         atts = files.attachments_of(session, record_type=k.key, record_id=row.id)
         purged = files.discard(session, atts)

@@ -364,3 +364,21 @@ def test_the_similar_names_shown_while_typing_come_from_every_district(session, 
     add_item(session, w, name="残疾人服务一件事")  # a draft: not shown to others
     found = catalog.similar(session, actor=w.clerk, name="企业开办一件事")
     assert [(s.id, s.district, s.status) for s in found] == [(theirs.id, "黔江区", PENDING_ORIGINAL)]
+
+
+def test_an_item_the_office_included_keeps_its_name_and_a_duplicate_target_stays(session, w):
+    kept = add_item(session, w)
+    other = add_item(session, w, clerk=w.qj_clerk, name="开办企业“一件事”")
+    pass_form(session, w)
+    pass_form(session, w, clerk=w.qj_clerk, reviewer=w.qj_reviewer)
+    verdict(session, w, kept.id, "include")
+    verdict(session, w, other.id, "duplicate", duplicate_of_id=kept.id)
+    before = stored(session)
+
+    with pytest.raises(ValidationError, match="事项名称以市委改革办核准的为准"):
+        save(session, w.clerk, "digital_item", {"name": "企业开办一件事（改）"}, row_id=kept.id)
+    with pytest.raises(ValidationError, match="是其他事项的已有重复事项"):
+        rows.remove_row(session, actor=w.clerk, kind="digital_item", row_id=kept.id,
+                        form_version=form_version(session, w.clerk))
+    assert stored(session) == before
+    save(session, w.clerk, "digital_item", {"intro": "补充简介"}, row_id=kept.id)
