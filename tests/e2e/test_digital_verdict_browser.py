@@ -114,3 +114,56 @@ def test_office_picks_the_best_of_two_districts_items_and_the_catalog_shows_it(
     assert no_sideways_scroll(page)
     page.screenshot(path=str(shots / "digital_catalog_390.png"))
     page.close()
+
+
+def test_a_second_districts_clerk_sees_the_near_identical_item_while_typing_then_it_is_grouped(
+        server_with_passwords, browser, tmp_path, monkeypatch):
+    """万州区's 一件事 is waiting for 核准; 黔江区's clerk, typing a near-identical 事项名称, is shown
+    it with its district and 核准情况 before saving; saved and approved anyway, the two are
+    grouped together on 一件事核准."""
+    from tests.e2e.conftest import choose, fill, logout, upload
+    url = server_with_passwords
+    monkeypatch.setenv("REFORM_DATA_DIR", str(server_data_dirs[url]))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with db.session_scope() as s:
+        clerk, reviewer = _user(s, "13800000101"), _user(s, "13800000102")
+        domain = catalog.domains(s)[0]
+        rows.save_row(s, actor=clerk, kind="digital_item", form_version=h.form_version(s, clerk),
+                      values={"name": WANZHOU, "domain_id": domain.id},
+                      uploads=[h.chart(name="万州区一图两清单.pdf")])
+        h.pass_form(s, None, clerk, reviewer)
+    chart = tmp_path / "黔江区一图两清单.pdf"
+    chart.write_bytes(h.PDF)
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+
+    sign_in(page, url, "13800000201")
+    open_page(page, "区县推进情况更新")
+    page.get_by_role("button", name="＋ 新增一件事").click()
+    settle(page)
+    fill(page, "事项名称", QIANJIANG)
+    settle(page)
+    # the similar items' table (a grid: its cells are in the page, drawn on a canvas)
+    page.locator("td[role=gridcell]", has_text=WANZHOU).first.wait_for(state="attached")
+    page.locator("td[role=gridcell]", has_text="万州区").first.wait_for(state="attached")
+    page.locator("td[role=gridcell]", has_text="待核准（原一图两清单）").first.wait_for(state="attached")
+    page.screenshot(path=str(shots_dir(tmp_path) / "digital_similar_while_typing.png"),
+                    full_page=True)
+    choose(page, "重点领域", domain.name)
+    upload(page, "原一图两清单", chart)
+    page.get_by_role("button", name="保存", exact=True).click()
+    settle(page)
+    page.get_by_text("已保存一件事").first.wait_for()
+    page.get_by_role("button", name="保存并上报").click()
+    settle(page)
+    page.get_by_text("已上报，等待区县审核员审核").first.wait_for()
+    logout(page)
+    sign_in(page, url, "13800000202")
+    open_page(page, "区县推进情况审核")
+    page.get_by_role("button", name="通过").click()
+    settle(page)
+    page.get_by_text("已通过，本次填报的内容已生效").first.wait_for()
+    logout(page)
+
+    sign_in(page, url, "13700000101")
+    open_page(page, "一件事核准")
+    page.get_by_text("相近事项 2 项（万州区、黔江区）").wait_for()
