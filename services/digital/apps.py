@@ -7,7 +7,8 @@ from models import DigitalApp, DigitalPlan, DigitalShare
 from services import clock, files, records
 from services.digital import plans as plans_mod
 from services.digital.common import (
-    DELETED, ROW_ENGINE, ROW_ENGINE_LABELS, ROW_INTERNAL, SECTION, RowKind, row_transitions,
+    DELETED, ROW_ENGINE, ROW_ENGINE_LABELS, ROW_INTERNAL, SECTION, RowKind, readable_rows,
+    row_transitions,
 )
 from services.errors import ValidationError
 from services.identity import CurrentUser
@@ -29,22 +30,12 @@ SHARE_INTRO_HINT = ("应用简介与开发上线特色应用的填写要求一�
                     "当前办件量、当前活跃用户数等")
 
 
-def _readable(model):
-    def readable(user: CurrentUser):
-        if user.is_district:
-            return model.org_id == user.org_id
-        if user.is_reform_office:
-            return model.status == "已通过"
-        return model.id < 0
-    return readable
-
-
 APP_FLOW = register(Flow(
     module=APP_MODULE, label="开发上线特色应用", model=DigitalApp, title_field="name",
     labels={**APP_LABELS, **ROW_ENGINE_LABELS}, hidden=ROW_INTERNAL | {"plan_id"}, section=SECTION,
     action_labels={"forward": "区县审核通过", "cancel": "删除", "delete": "删除"},
     opened_on="digital_form",
-    open_key="open_digital_app", readable=_readable(DigitalApp), engine_columns=ROW_ENGINE,
+    open_key="open_digital_app", readable=readable_rows(DigitalApp), engine_columns=ROW_ENGINE,
     print_fields=("name", "plan_id", "launched_on", "functions", "integration", "volume",
                   "active_users"),
     transitions=row_transitions(),
@@ -54,7 +45,7 @@ SHARE_FLOW = register(Flow(
     labels={**SHARE_LABELS, **ROW_ENGINE_LABELS}, hidden=ROW_INTERNAL | {"app_id"}, section=SECTION,
     action_labels={"forward": "区县审核通过", "cancel": "删除", "delete": "删除"},
     opened_on="digital_form",
-    open_key="open_digital_share", readable=_readable(DigitalShare), engine_columns=ROW_ENGINE,
+    open_key="open_digital_share", readable=readable_rows(DigitalShare), engine_columns=ROW_ENGINE,
     print_fields=("app_id", "intro", "shared_on"),
     transitions=row_transitions(),
 ))

@@ -39,6 +39,17 @@ ROW_INTERNAL = frozenset({"id", "org_id", "status", "version", "created_by", "cr
                           "approved_at"})
 
 
+def readable_rows(model: type) -> Callable[[CurrentUser], Any]:
+    """Who reads a table's rows: its own district; 市委改革办 the rows in force."""
+    def readable(user: CurrentUser):
+        if user.is_district:
+            return model.org_id == user.org_id
+        if user.is_reform_office:
+            return model.status == IN_FORCE
+        return model.id < 0
+    return readable
+
+
 def pending_of(row: Any) -> dict:
     """The row's change waiting in an open form ({} when none)."""
     return json.loads(row.pending) if row.pending else {}

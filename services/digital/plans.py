@@ -7,7 +7,7 @@ from sqlmodel import Session
 from models import DigitalItem, DigitalPlan, DigitalPlanItem
 from services import clock, files
 from services.digital.common import (
-    ROW_ENGINE, ROW_ENGINE_LABELS, ROW_INTERNAL, SECTION, RowKind, row_transitions,
+    ROW_ENGINE, ROW_ENGINE_LABELS, ROW_INTERNAL, SECTION, RowKind, readable_rows, row_transitions,
 )
 from services.digital import items as items_mod
 from services.errors import ValidationError
@@ -31,20 +31,12 @@ LABELS = {"name": "应用名称", "stage": "当前状态", "passed_on": "查重�
           "item_ids": "关联一件事"}
 
 
-def _readable(user: CurrentUser):
-    if user.is_district:
-        return DigitalPlan.org_id == user.org_id
-    if user.is_reform_office:
-        return DigitalPlan.status == "已通过"
-    return DigitalPlan.id < 0
-
-
 PLAN_FLOW = register(Flow(
     module=MODULE, label="应用“三张清单”", model=DigitalPlan, title_field="name",
     labels={**LABELS, **ROW_ENGINE_LABELS}, hidden=ROW_INTERNAL, section=SECTION,
     action_labels={"forward": "区县审核通过", "cancel": "删除", "delete": "删除"},
     opened_on="digital_form",
-    open_key="open_digital_plan", readable=_readable, engine_columns=ROW_ENGINE,
+    open_key="open_digital_plan", readable=readable_rows(DigitalPlan), engine_columns=ROW_ENGINE,
     print_fields=("name", "item_ids", "stage", "passed_on"),
     print_extra=lambda session, plan: {"item_ids": "、".join(session.execute(
         select(DigitalItem.name).join(DigitalPlanItem, DigitalPlanItem.item_id == DigitalItem.id)

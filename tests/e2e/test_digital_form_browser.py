@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import choose, fill, logout, open_page, settle, sign_in, upload
+from tests.e2e.digital_steps import approve_district_form, open_district_review, save_row_and_submit
 
 pytestmark = pytest.mark.e2e
 NAME = "黔江区企业开办一件事"
@@ -38,23 +39,13 @@ def test_an_item_goes_from_the_clerk_through_review_into_the_catalog(
     page.set_viewport_size({"width": 1280, "height": 2400})
     settle(page)
     page.screenshot(path=str(shots_dir(tmp_path) / "digital_update_1280.png"), full_page=True)
-    page.get_by_role("button", name="保存", exact=True).click()
-    settle(page)
-    page.get_by_text("已保存一件事").first.wait_for()
-    page.get_by_role("button", name="保存并上报").click()
-    settle(page)
-    page.get_by_text("已上报，等待区县审核员审核").first.wait_for()
-    logout(page)
+    save_row_and_submit(page)
 
     # 黔江区审核员 sees the new row whole and 通过
-    sign_in(page, url, "13800000202")
-    open_page(page, "区县推进情况审核")
+    open_district_review(page, url, "13800000202")
     page.get_by_text(f"【新增】一件事：{NAME}").first.wait_for()
     page.screenshot(path=str(shots_dir(tmp_path) / "digital_review_1280.png"), full_page=True)
-    page.get_by_role("button", name="通过").click()
-    settle(page)
-    page.get_by_text("已通过，本次填报的内容已生效").first.wait_for()
-    logout(page)
+    approve_district_form(page)
 
     # 市委改革办审核员 on 一件事核准: 纳入名录库并晾晒 with an opinion; 名录库 then lists it
     sign_in(page, url, "13700000101")

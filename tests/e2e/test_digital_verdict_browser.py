@@ -121,7 +121,10 @@ def test_a_second_districts_clerk_sees_the_near_identical_item_while_typing_then
     """万州区's 一件事 is waiting for 核准; 黔江区's clerk, typing a near-identical 事项名称, is shown
     it with its district and 核准情况 before saving; saved and approved anyway, the two are
     grouped together on 一件事核准."""
-    from tests.e2e.conftest import choose, fill, logout, upload
+    from tests.e2e.conftest import choose, fill, upload
+    from tests.e2e.digital_steps import (
+        approve_district_form, open_district_review, save_row_and_submit,
+    )
     url = server_with_passwords
     monkeypatch.setenv("REFORM_DATA_DIR", str(server_data_dirs[url]))
     monkeypatch.delenv("DATABASE_URL", raising=False)
@@ -150,19 +153,9 @@ def test_a_second_districts_clerk_sees_the_near_identical_item_while_typing_then
                     full_page=True)
     choose(page, "重点领域", domain.name)
     upload(page, "原一图两清单", chart)
-    page.get_by_role("button", name="保存", exact=True).click()
-    settle(page)
-    page.get_by_text("已保存一件事").first.wait_for()
-    page.get_by_role("button", name="保存并上报").click()
-    settle(page)
-    page.get_by_text("已上报，等待区县审核员审核").first.wait_for()
-    logout(page)
-    sign_in(page, url, "13800000202")
-    open_page(page, "区县推进情况审核")
-    page.get_by_role("button", name="通过").click()
-    settle(page)
-    page.get_by_text("已通过，本次填报的内容已生效").first.wait_for()
-    logout(page)
+    save_row_and_submit(page)
+    open_district_review(page, url, "13800000202")
+    approve_district_form(page)
 
     sign_in(page, url, "13700000101")
     open_page(page, "一件事核准")

@@ -7,7 +7,7 @@ module stores unchanged.
 """
 import re
 import threading
-from datetime import date, datetime, time
+from datetime import date
 from io import BytesIO
 
 import openpyxl
@@ -19,7 +19,7 @@ from models import (
     Attachment, AuditEvent, DigitalApp, DigitalDomain, DigitalForm, DigitalItem, DigitalPlan,
     DigitalPlanItem, DigitalShare, Notification, Role,
 )
-from services import clock, db
+from services import db
 from services.digital import catalog, deadlines, forms, rows, verdicts
 from services.digital.items import (
     DEEPEN, DUPLICATE, INCLUDED, NEW_CHART, ORIGINAL_CHART, PENDING_NEW, PENDING_ORIGINAL,
@@ -42,15 +42,6 @@ from tests.services.test_digital_verdicts import reupload
 def w(session):
     return cast(session)
 
-
-@pytest.fixture
-def today(monkeypatch):
-    """Set Beijing's date (and the moment, at noon) the services see."""
-    def set_day(day: date) -> None:
-        moment = datetime.combine(day, time(12), clock.LOCAL_TZ)
-        monkeypatch.setattr(clock, "now", lambda: moment)
-        monkeypatch.setattr(clock, "today", lambda: day)
-    return set_day
 
 
 # --- what the module stores, and how a refusal must look -----------------------------------------

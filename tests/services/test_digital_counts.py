@@ -1,11 +1,10 @@
 """The cockpit's 数字重庆建设 counts (SPEC §6): displayed records only, each placed in a period by
 its own date (纳入名录库 / 查重通过 / 上线时间 / 认定共享), per district; and the share of submitted
 items that reached display (重质量、轻数量)."""
-from datetime import date, datetime, time
+from datetime import date
 
 import pytest
 
-from services import clock
 from services.digital import display
 from tests.services.digital_helpers import (
     add_item, app_row, cast, item, pass_form, passed_plan, ready_item, share_row, verdict,
@@ -16,14 +15,6 @@ from tests.services.digital_helpers import (
 def w(session):
     return cast(session)
 
-
-@pytest.fixture
-def today(monkeypatch):
-    def set_day(day: date) -> None:
-        moment = datetime.combine(day, time(12), clock.LOCAL_TZ)
-        monkeypatch.setattr(clock, "now", lambda: moment)
-        monkeypatch.setattr(clock, "today", lambda: day)
-    return set_day
 
 
 def figures(session, **period):

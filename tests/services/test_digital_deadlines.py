@@ -1,13 +1,12 @@
 """Deadlines act by themselves (SPEC §5.1), from stored dates and a fixed clock: the month from
 纳入名录库 (month ends and leap years), met by 保存并上报; 移除名录库 taken once however often the
 clock runs; and the 7 days after 继续深化完善 shown, never acted on."""
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from models import AuditEvent, Notification
-from services import clock
 from services.digital import deadlines, forms, rows
 from services.digital.items import DEEPEN, INCLUDED, NEW_CHART, REMOVED
 from tests.services.digital_helpers import (
@@ -19,15 +18,6 @@ from tests.services.digital_helpers import (
 def w(session):
     return cast(session)
 
-
-@pytest.fixture
-def today(monkeypatch):
-    """Set Beijing's date (and the moment, at noon) the services see."""
-    def set_day(day: date) -> None:
-        moment = datetime.combine(day, time(12), clock.LOCAL_TZ)
-        monkeypatch.setattr(clock, "now", lambda: moment)
-        monkeypatch.setattr(clock, "today", lambda: day)
-    return set_day
 
 
 def included_on(session, w, today, day: date, name="企业开办一件事"):
