@@ -2,6 +2,7 @@
 from datetime import datetime
 from typing import Optional
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from models.base import utcnow
@@ -27,6 +28,9 @@ class AuditEvent(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
+    # The messages about one record (settled together; a reminder's per-recipient read state).
+    __table_args__ = (sa.Index("ix_notification_record", "record_type", "record_id"),)
+
     id: Optional[int] = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     title: str = Field(max_length=200)
@@ -35,6 +39,7 @@ class Notification(SQLModel, table=True):
     record_id: Optional[int] = Field(default=None)
     is_read: bool = Field(default=False, index=True)
     created_at: datetime = Field(default_factory=utcnow)
+    read_at: Optional[datetime] = Field(default=None)  # when the recipient read (or handled) it
 
 
 def _refuse_audit_changes(session, _flush_context, _instances) -> None:
