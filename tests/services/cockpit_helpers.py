@@ -5,12 +5,14 @@ Dates are placed where each rule reads them: 推进任务 pushed (确认分发),
 """
 from datetime import date, datetime, timezone
 from types import SimpleNamespace
+from unittest.mock import patch
 
 from sqlalchemy import select, update
 
 from models import Achievement, BrandEntry, ProgressRevision, ProgressTask
 from services import brand, clock, pilots, progress
 from services.progress import AchievementInput
+from services import review
 from services.review import Action
 from tests.services import brand_helpers
 from tests.services.pilot_helpers import NATIONAL, good_input
@@ -84,8 +86,16 @@ def brand_entry(session, w, *, clerk, reviewer, category, awarded, until="已通
     return entry
 
 
+REVIEWED_AT = (2025, 9, 30, 12)  # every review step of the dataset (驳回率 counts it in 2025)
+
+
 def build(session, w) -> SimpleNamespace:
     """The dataset; comments say what each part is for (2025 is the period under test)."""
+    with patch.object(review, "utcnow", lambda: beijing(*REVIEWED_AT)):
+        return _build(session, w)
+
+
+def _build(session, w) -> SimpleNamespace:
     brand.seed_categories(session)
     national, citywide = [c.id for c in brand.categories(session)]
     w.national, w.citywide = national, citywide  # what brand_helpers.good_input reads

@@ -244,3 +244,68 @@ def test_a_result_added_where_a_deleted_one_stood_counts_from_its_own_confirmati
     assert sorted((r["成果名称"], r["审核确认时间"].astimezone(periods.clock.LOCAL_TZ).month)
                   for r in rows) == [("成果丙", 3), ("成果甲", 1)]
     assert figures(session, "achievements").by_month == {"2025-01": 1, "2025-03": 1}
+
+
+def test_rejection_rate_and_approval_share_per_district_by_each_events_date(session, w):
+    """万州区 in 2025: brand X rejected once by 市委改革办 then approved, pilot Y rejected once by
+    the district then distributed, brand Z waiting; 黔江区: one entry straight through in 2025
+    and one rejected in 2024 (another period)."""
+    from unittest.mock import patch
+
+    from services import brand, pilots, review
+    from services.review import Action
+    from tests.services import brand_helpers
+    from tests.services.cockpit_helpers import beijing
+    from tests.services.pilot_helpers import NATIONAL, good_input
+    brand.seed_categories(session)
+    w.national, w.citywide = [c.id for c in brand.categories(session)]
+    with patch.object(review, "utcnow", lambda: beijing(2024, 12, 31, 23, 59)):
+        old = brand_helpers.submitted(session, w, clerk=w.qj_clerk)
+        brand_helpers.act(session, old, Action.REJECT, w.qj_reviewer, "请补充佐证材料")
+    with patch.object(review, "utcnow", lambda: beijing(2025, 1, 1, 0, 1)):
+        x = brand_helpers.at_office(session, w)                          # 2 arrivals
+        x = brand_helpers.act(session, x, Action.REJECT, w.office, "不满足计分条件")  # 1 rejection
+        x = brand.update(session, actor=w.clerk, entry_id=x.id, version=x.version,
+                         data=brand_helpers.good_input(w), submit=True)   # 1 arrival
+        x = brand_helpers.act(session, x, Action.APPROVE, w.reviewer)    # 1 arrival
+        brand_helpers.act(session, x, Action.APPROVE, w.office)          # into 已通过: none
+        y = pilots.create(session, actor=w.clerk, uploads=NATIONAL, submit=True,
+                          data=good_input(w, doc_number="国办发〔2025〕77号"))  # 1 arrival
+        y = pilots.act(session, actor=w.reviewer, pilot_id=y.id, action=Action.REJECT,
+                       version=y.version, comment="请补充国家文件")          # 1 rejection
+        y = pilots.act(session, actor=w.clerk, pilot_id=y.id, action=Action.SUBMIT,
+                       version=y.version)                                 # 1 arrival
+        y = pilots.act(session, actor=w.reviewer, pilot_id=y.id, action=Action.APPROVE,
+                       version=y.version)                                 # 1 arrival
+        pilots.confirm_and_distribute(session, actor=w.dept_clerk, pilot_id=y.id,
+                                      version=y.version)
+        brand_helpers.submitted(session, w, item="建立第三个机制")         # Z: 1 arrival
+        qj = brand_helpers.submitted(session, w, clerk=w.qj_clerk)       # 1 arrival
+        qj = brand_helpers.act(session, qj, Action.APPROVE, w.qj_reviewer)  # 1 arrival
+        brand_helpers.act(session, qj, Action.APPROVE, w.office)
+
+    b = cockpit.board(session, actor=w.office_leader, period=Y2025)
+
+    rates = {r.district: r for r in b.rates if r.submissions}
+    wz, qjr = rates["万州区"], rates["黔江区"]
+    assert (wz.submissions, wz.rejections, wz.rate) == (8, 2, 0.25)
+    assert (wz.brand_office_submissions, wz.brand_office_rejections) == (2, 1)
+    assert (wz.records_submitted, wz.records_approved, wz.approved_share) == (3, 2, 2 / 3)
+    assert (qjr.submissions, qjr.rejections, qjr.rate, qjr.approved_share) == (2, 0, 0.0, 1.0)
+    assert set(rates) == {"万州区", "黔江区"}
+    assert b.kpi("rejection").value == 0.2 and b.kpi("rejection").text == "20.0%"
+    assert [(name, rank) for _, name, _, rank in b.ranking("rejection")[:3]] == [
+        ("黔江区", 1), ("万州区", 2), (b.ranking("rejection")[2][1], None)]
+    mine = cockpit.board(session, actor=w.leader, period=Y2025, district_id=w.wanzhou)
+    assert (mine.kpi("rejection").value, mine.kpi("rejection").rank,
+            mine.kpi("rejection").ranked) == (0.25, 2, 2)
+    detail = {(r["模块"], r["审核环节"]): (r["提交至该环节次数"], r["驳回次数"])
+              for r in cockpit.rejection_detail(session, actor=w.clerk, period=Y2025,
+                                                district_id=w.wanzhou)}
+    assert detail[("改革品牌", "待市委改革办审核")] == (2, 1)
+    assert detail[("试点项目", "待区县审核")] == (2, 1)
+    assert detail[("改革品牌", "待区县审核")] == (3, 0)
+    assert detail[("试点推进状态", "待区县审核")] == (0, 0)
+    earlier = {r.district: (r.submissions, r.rejections) for r in cockpit.board(
+        session, actor=w.leader, period=periods.year(2024)).rates if r.submissions}
+    assert earlier == {"黔江区": (1, 1)}
