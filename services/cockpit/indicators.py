@@ -227,6 +227,10 @@ def completed_ids(session: Session, start: date | None, end: date | None,
                                 .order_by(first.c.pilot_id.desc())).scalars())
 
 
+def _local_date(instant) -> date | None:
+    return instant.astimezone(LOCAL_TZ).date() if instant is not None else None
+
+
 def pilot_rows(session: Session, ids: list[int], district_id: int | None) -> list[dict]:
     """The counted pilots: facts, 涉及区县, and (for one district) its 推进状态 as confirmed."""
     if not ids:
@@ -249,7 +253,7 @@ def pilot_rows(session: Session, ids: list[int], district_id: int | None) -> lis
         done = [u for u in units.get(pid, []) if u.state == COMPLETED and u.accepted]
         row = {"id": pid, "试点名称": pilot.name,
                "涉及区县": "、".join(names.get(u.org_id, "") for u in units.get(pid, [])),
-               "确认分发日期": min((u.pushed for u in mine), default=None),
+               "确认分发日期": _local_date(min((u.pushed for u in mine), default=None)),
                "推进状态": mine[0].state if district_id is not None and mine else
                f"{len(done)}个区县已完成" if done else "",
                "验收时间": (mine[0].accepted if district_id is not None and mine else
