@@ -16,6 +16,7 @@ Only confirmed / approved data counts, each indicator with its own date rule:
 - 品牌亮点数: an 已通过 brand entry, dated by its 获评日期, by 获评类别.
 """
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from typing import Callable
 
@@ -121,6 +122,7 @@ def _in_force():
             .group_by(ProgressRevision.task_id).subquery())
 
 
+@lru_cache(maxsize=None)
 def _tasks():
     """Every 推进任务 of a distributed pilot, with its 推进状态 as confirmed (or 未填报)."""
     latest = _in_force()
@@ -206,6 +208,7 @@ def completed_count(session: Session, start: date | None, end: date | None,
     return _from_rows(rows, district_id, city)
 
 
+@lru_cache(maxsize=None)
 def _first_completion(t):
     return (select(t.c.pilot_id, func.min(t.c.accepted).label("first"))
             .where(t.c.state == COMPLETED, t.c.accepted.is_not(None))
@@ -267,6 +270,7 @@ def pilot_rows(session: Session, ids: list[int], district_id: int | None) -> lis
 
 # --- 试点成果 -----------------------------------------------------------------------------------
 
+@lru_cache(maxsize=None)
 def _achievements():
     """Every 试点成果 row of a revision in force, with the date it was first confirmed: the
     confirmation of the earliest confirmed revision of the task from which on every confirmed
