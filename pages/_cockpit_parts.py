@@ -53,21 +53,29 @@ def state_key(*parts) -> str:
 
 
 def cards(b: Board) -> None:
-    """One card per indicator (and 驳回率), each opening the records behind its figure."""
-    kpis = b.kpis
-    for row in (kpis[:3], kpis[3:]):
-        cols = st.columns(3)
-        for col, kpi in zip(cols, row):
-            with col.container(border=True):
-                unit = f" {kpi.unit}" if kpi.unit else ""
-                st.metric(kpi.label, f"{kpi.text}{unit}", help=kpi.rule)
-                lines = [kpi.rank_text] if kpi.rank_text else []
-                if kpi.groups:
-                    lines.append(" · ".join(f"{g} {n}" for g, n in kpi.groups.items()))
-                if lines:
-                    st.caption("  \n".join(ui.literal(line) for line in lines))
-                if st.button("查看记录", key=f"card-{kpi.key}"):
-                    st.session_state["ck-card"] = kpi.key
+    """The cards of each module's indicators (and 驳回率), three to a row on a wide screen, each
+    opening the records behind its figure."""
+    sections: dict[str, list] = {}
+    for kpi in b.kpis:
+        sections.setdefault(kpi.section or "审核质量", []).append(kpi)
+    for section, kpis in sections.items():
+        st.markdown(f"**{section}**")
+        for start in range(0, len(kpis), 3):
+            for col, kpi in zip(st.columns(3), kpis[start:start + 3]):
+                with col.container(border=True):
+                    _card(kpi)
+
+
+def _card(kpi) -> None:
+    unit = f" {kpi.unit}" if kpi.unit else ""
+    st.metric(kpi.label, f"{kpi.text}{unit}", help=kpi.rule)
+    lines = [kpi.rank_text] if kpi.rank_text else []
+    if kpi.groups:
+        lines.append(" · ".join(f"{g} {n}" for g, n in kpi.groups.items()))
+    if lines:
+        st.caption("  \n".join(ui.literal(line) for line in lines))
+    if st.button("查看记录", key=f"card-{kpi.key}"):
+        st.session_state["ck-card"] = kpi.key
 
 
 def records(user: CurrentUser, period: periods.Period, key: str, *, district_id=None,

@@ -63,6 +63,8 @@ with tabs[0]:
                        format_func=lambda k: ind.get(k).label)
     if hit := chart(charts.ranking(b, key), f"rank-{key}"):
         parts.records(user, period, hit[0], district_id=hit[1], slot="rank")
+    ui.excel_button(b.district_rows(), filename=f"各区县主要指标_{period.label}.xlsx",
+                    label="导出各区县指标与排名（Excel）", key="rank-xlsx")
 
 with tabs[1]:
     if hit := chart(charts.trend(b), "trend"):

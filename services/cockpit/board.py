@@ -123,6 +123,21 @@ class Board:
             ranks.get(d) is None, ranks.get(d) or 0, list(self.districts).index(d)))
         return [(d, self.districts[d], values.get(d), ranks.get(d)) for d in order]
 
+    def district_rows(self) -> list[dict]:
+        """Every district's figures and ranks (the ranking as a table, for Excel)."""
+        ranks = {k.key: {d: r for d, _, _, r in self.ranking(k.key)} for k in self.kpis}
+        rates = {r.org_id: r for r in self.rates}
+        rows = []
+        for d, name in self.districts.items():
+            row = {"区县": name}
+            for indicator in ind.INDICATORS:
+                row[indicator.label] = self.city[indicator.key].by_district.get(d, 0)
+                row[f"{indicator.label}排名"] = ranks[indicator.key].get(d)
+            row[REJECTION_LABEL] = rates[d].as_row()["驳回率"]
+            row[f"{REJECTION_LABEL}排名"] = ranks[REJECTION].get(d) or "—"
+            rows.append(row)
+        return rows
+
     def trend(self, key: str) -> list[tuple[str, int]]:
         """(YYYY-MM, figure) for every month of the period (the chosen district's or city's)."""
         by_month = self.local[key].by_month

@@ -290,11 +290,18 @@ def _achievements():
                     later.revision_no > gap)
              .correlate(rev, Achievement).scalar_subquery())
     return (select(Achievement.id, rev.org_id, rev.pilot_id, rev.id.label("revision_id"),
-                   first.label("first"))
+                   rev.confirmed_at.label("in_force_since"), first.label("first"))
             .join(rev, rev.id == Achievement.revision_id)
             .join(latest, and_(latest.c.task_id == rev.task_id, latest.c.n == rev.revision_no))
             .join(Pilot, and_(Pilot.id == rev.pilot_id, Pilot.status == PILOT_DISTRIBUTED))
             .subquery())
+
+
+def _achievements_in(a, start: date | None, end: date | None) -> list:
+    """Rows first confirmed in [start, end]; a row's first confirmation is no later than that
+    of the revision in force, which narrows the rows to date first."""
+    return [*_instant_between(a.c.in_force_since, start, None),
+            *_instant_between(a.c.first, start, end)]
 
 
 def achievements_count(session: Session, start: date | None, end: date | None,
@@ -302,7 +309,7 @@ def achievements_count(session: Session, start: date | None, end: date | None,
     """试点成果数 (one row = one result)."""
     a = _achievements()
     month = month_of_instant(a.c.first, _dialect(session))
-    where = _instant_between(a.c.first, start, end)
+    where = _achievements_in(a, start, end)
     if district_id is not None:
         where.append(a.c.org_id == district_id)
     rows = session.execute(select(a.c.org_id, month, func.count()).where(*where)
@@ -313,7 +320,7 @@ def achievements_count(session: Session, start: date | None, end: date | None,
 def achievements_ids(session: Session, start: date | None, end: date | None,
                      district_id: int | None, group: str | None = None) -> list[int]:
     a = _achievements()
-    where = _instant_between(a.c.first, start, end)
+    where = _achievements_in(a, start, end)
     if district_id is not None:
         where.append(a.c.org_id == district_id)
     return list(session.execute(select(a.c.id).where(*where).order_by(a.c.id.desc())).scalars())

@@ -351,3 +351,12 @@ def test_the_figures_equal_hand_written_sql_on_a_year_of_generated_data(session,
     assert got["brand"].by_district == by_district(4)
     assert got["brand"].by_month == by_month(4, month_at=2)
     assert got["achievements"].total > 500 and got["brand"].total > 400
+
+
+def test_the_district_table_lists_every_district_with_figures_and_ranks(session, w, data):
+    rows = cockpit.board(session, actor=w.admin, period=Y2025).district_rows()
+
+    assert len(rows) == 41
+    wz = next(r for r in rows if r["区县"] == "万州区")
+    assert (wz["承接试点数"], wz["承接试点数排名"], wz["试点成果数"], wz["品牌亮点数"]) == (2, 1, 3, 1)
+    assert next(r for r in rows if r["区县"] == "黔江区")["试点成果数排名"] == 2
