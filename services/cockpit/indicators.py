@@ -138,6 +138,15 @@ def _tasks():
             .subquery())
 
 
+@lru_cache(maxsize=None)
+def _first_push():
+    """(pilot, its 确认分发): the first push of each distributed pilot to a district."""
+    return (select(ProgressTask.pilot_id, func.min(ProgressTask.created_at).label("first"))
+            .join(Pilot, Pilot.id == ProgressTask.pilot_id)
+            .where(Pilot.status == PILOT_DISTRIBUTED)
+            .group_by(ProgressTask.pilot_id).subquery())
+
+
 def undertaken_count(session: Session, start: date | None, end: date | None,
                      district_id: int | None) -> Counts:
     """承接试点数 (groups: the 推进状态 as confirmed)."""
@@ -146,21 +155,20 @@ def undertaken_count(session: Session, start: date | None, end: date | None,
     where = _instant_between(t.c.pushed, start, end)
     if district_id is not None:
         where.append(t.c.org_id == district_id)
-    rows = session.execute(select(t.c.org_id, month, func.count()).where(*where)
-                           .group_by(t.c.org_id, month)).all()
+    rows, by_district_group = [], {}
+    for org_id, m, state, n in session.execute(
+            select(t.c.org_id, month, t.c.state, func.count()).where(*where)
+            .group_by(t.c.org_id, month, t.c.state)):
+        rows.append((org_id, m, n))
+        by_district_group[(org_id, state)] = by_district_group.get((org_id, state), 0) + n
     city = None
     if district_id is None:
-        first = (select(t.c.pilot_id, func.min(t.c.pushed).label("first"))
-                 .group_by(t.c.pilot_id).subquery())
+        first = _first_push()
         first_month = month_of_instant(first.c.first, _dialect(session))
         city = session.execute(select(first_month, func.count())
                                .where(*_instant_between(first.c.first, start, end))
                                .group_by(first_month)).all()
     counts = _from_rows(rows, district_id, city)
-    by_district_group: dict[tuple[int, str], int] = {}
-    for org_id, state, n in session.execute(select(t.c.org_id, t.c.state, func.count())
-                                            .where(*where).group_by(t.c.org_id, t.c.state)):
-        by_district_group[(org_id, state)] = n
     by_group = {}
     if district_id is not None:
         by_group = {g: by_district_group.get((district_id, g), 0) for g in PROGRESS_GROUPS}
@@ -178,8 +186,7 @@ def undertaken_ids(session: Session, start: date | None, end: date | None,
             where.append(t.c.state == group)
         return list(session.execute(select(t.c.pilot_id).where(*where)
                                     .order_by(t.c.pilot_id.desc())).scalars())
-    first = (select(t.c.pilot_id, func.min(t.c.pushed).label("first"))
-             .group_by(t.c.pilot_id).subquery())
+    first = _first_push()
     query = select(first.c.pilot_id).where(*_instant_between(first.c.first, start, end))
     if group is not None:  # city-wide: pilots with at least one district in that state
         query = query.where(first.c.pilot_id.in_(select(t.c.pilot_id).where(t.c.state == group)))
