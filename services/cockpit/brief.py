@@ -101,7 +101,7 @@ def kpi_rows(b: Board, chosen: list[int]) -> tuple[list[str], list[list[str]]]:
             row.append(f"{counts.by_district.get(d, 0)}（第{rank}名）" if rank else
                        str(counts.by_district.get(d, 0)))
         rows.append(row)
-        for group in b.kpi(indicator.key).groups if indicator.key == "brand" else ():
+        for group in b.kpi(indicator.key).groups:  # e.g. 品牌亮点数 by 获评类别
             rows.append([f"　其中：{group}", str(counts.by_group.get(group, 0))] + [
                 str(counts.by_district_group.get((d, group), 0)) for d in chosen])
     row = [REJECTION_LABEL, _pct(b.rate_total.rate)]

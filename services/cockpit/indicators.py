@@ -16,8 +16,8 @@ Only confirmed / approved data counts, each indicator with its own date rule:
 - 品牌亮点数: an 已通过 brand entry, dated by its 获评日期, by 获评类别.
 """
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from datetime import date
 from typing import Callable
 
 from sqlalchemy import and_, func, literal, select
@@ -80,7 +80,6 @@ def _dialect(session: Session) -> str:
 
 def _instant_between(column, start: date | None, end: date | None) -> list:
     """`column` (a stored instant) on a Beijing date in [start, end]."""
-    from datetime import datetime, time, timedelta
     out = []
     if start is not None:
         out.append(column >= datetime.combine(start, time.min, LOCAL_TZ))
@@ -224,6 +223,7 @@ def _first_completion(t):
 
 def completed_ids(session: Session, start: date | None, end: date | None,
                   district_id: int | None, group: str | None = None) -> list[int]:
+    """The pilots counted by `completed_count` (a district's, or city-wide once each)."""
     t = _tasks()
     if district_id is not None:
         return list(session.execute(
@@ -326,6 +326,7 @@ def achievements_count(session: Session, start: date | None, end: date | None,
 
 def achievements_ids(session: Session, start: date | None, end: date | None,
                      district_id: int | None, group: str | None = None) -> list[int]:
+    """The 试点成果 rows counted by `achievements_count`."""
     a = _achievements()
     where = _achievements_in(a, start, end)
     if district_id is not None:
@@ -334,6 +335,7 @@ def achievements_ids(session: Session, start: date | None, end: date | None,
 
 
 def achievement_rows(session: Session, ids: list[int], district_id: int | None) -> list[dict]:
+    """The counted 试点成果 with their pilot, district and first confirmation."""
     if not ids:
         return []
     a = _achievements()
@@ -370,6 +372,7 @@ def brand_count(session: Session, start: date | None, end: date | None,
 
 def brand_ids(session: Session, start: date | None, end: date | None, district_id: int | None,
               group: str | None = None) -> list[int]:
+    """The entries counted by `brand_count` (a group narrows to one 获评类别)."""
     query = (select(BrandEntry.id)
              .outerjoin(BrandCategory, BrandCategory.id == BrandEntry.category_id)
              .where(BrandEntry.status == brand.APPROVED, BrandEntry.awarded_on.is_not(None),
@@ -385,6 +388,7 @@ def brand_ids(session: Session, start: date | None, end: date | None, district_i
 
 
 def brand_rows(session: Session, ids: list[int], district_id: int | None) -> list[dict]:
+    """The counted brand entries (no files: those stay with the entry's readers)."""
     if not ids:
         return []
     found = {e.id: (e, org, cat) for e, org, cat in session.execute(
@@ -420,4 +424,5 @@ INDICATORS: list[Indicator] = [
 
 
 def get(key: str) -> Indicator | None:
+    """The indicator with this key, or None."""
     return next((i for i in INDICATORS if i.key == key), None)

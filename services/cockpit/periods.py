@@ -51,11 +51,13 @@ class Period:
 
 
 def year(y: int) -> Period:
+    """A calendar year."""
     _check_year(y)
     return Period(date(y, 1, 1), date(y, 12, 31), f"{y}年")
 
 
 def quarter(y: int, q: int) -> Period:
+    """A quarter (1–4) of a year."""
     _check_year(y)
     if q not in QUARTERS:
         raise ValidationError("请选择季度（第一季度至第四季度）")
@@ -65,6 +67,7 @@ def quarter(y: int, q: int) -> Period:
 
 
 def custom(start: date | None, end: date | None) -> Period:
+    """A custom range of Beijing dates (at most ten years, from 2020 on)."""
     if start is None or end is None:
         raise ValidationError("请选择起止日期")
     if start > end:
@@ -77,6 +80,7 @@ def custom(start: date | None, end: date | None) -> Period:
 
 
 def current_year() -> Period:
+    """This year in Beijing (the cockpit's default)."""
     return year(clock.today().year)
 
 

@@ -15,7 +15,7 @@ from services import (
 )
 from services.cockpit import reminders
 from services.errors import DomainError, PermissionDenied, ValidationError
-from services.pilots import PILOT_FLOW, PilotInput
+from services.pilots import PILOT_FLOW
 from services.progress import PROGRESS_FLOW
 from services.review import Action
 from tests.factories import get_org, make_user
