@@ -1,6 +1,7 @@
 """The cockpit's plotly charts (Chinese axes, legends and hover). Every mark carries in its
 `customdata` what a click opens: [indicator, district id, month, group] (None where it does not
 apply), so the page turns a selected point into exactly the records behind it."""
+import html
 import math
 
 import plotly.graph_objects as go
@@ -22,6 +23,11 @@ def _layout(fig: go.Figure, *, title: str, x: str, y: str, height: int) -> go.Fi
     fig.update_xaxes(title=x, fixedrange=True, automargin=True)
     fig.update_yaxes(title=y, fixedrange=True, automargin=True)
     return fig
+
+
+def _shown(text: str) -> str:
+    """A name an administrator typed (获评类别) as plotly shows it: literally, not as markup."""
+    return html.escape(text, quote=False)
 
 
 def _counts_axis(values) -> dict:
@@ -83,7 +89,8 @@ def breakdown(board: Board, key: str) -> go.Figure | None:
         if not any(groups.values()):
             return None
         fig = go.Figure(go.Bar(
-            x=list(groups), y=list(groups.values()), marker_color=PALETTE[:len(groups)],
+            x=[_shown(g) for g in groups], y=list(groups.values()),
+            marker_color=PALETTE[:len(groups)],
             customdata=[[key, board.district_id, None, g] for g in groups],
             text=list(groups.values()), textposition="outside",
             hovertemplate=f"{indicator.group_label}：%{{x}}<br>{indicator.label}：%{{y}}"
@@ -101,10 +108,10 @@ def breakdown(board: Board, key: str) -> go.Figure | None:
     for i, group in enumerate(groups):
         values = [counts.by_district_group.get((d, group), 0) for d in districts][::-1]
         fig.add_trace(go.Bar(
-            x=values, y=names, orientation="h", name=group,
+            x=values, y=names, orientation="h", name=_shown(group),
             marker_color=PALETTE[i % len(PALETTE)],
-            customdata=[[key, d, None, group] for d in districts][::-1],
-            hovertemplate=f"区县：%{{y}}<br>{indicator.group_label}：{group}<br>"
+            customdata=[[key, d, None, group, _shown(group)] for d in districts][::-1],
+            hovertemplate=f"区县：%{{y}}<br>{indicator.group_label}：%{{customdata[4]}}<br>"
                           f"{indicator.label}：%{{x}}<extra></extra>"))
     fig.update_layout(barmode="stack")
     fig.update_xaxes(**_counts_axis([counts.by_district.get(d, 0) for d in districts]))

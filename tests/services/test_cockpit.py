@@ -360,3 +360,37 @@ def test_the_district_table_lists_every_district_with_figures_and_ranks(session,
     wz = next(r for r in rows if r["区县"] == "万州区")
     assert (wz["承接试点数"], wz["承接试点数排名"], wz["试点成果数"], wz["品牌亮点数"]) == (2, 1, 3, 1)
     assert next(r for r in rows if r["区县"] == "黔江区")["试点成果数排名"] == 2
+
+
+def test_every_chart_mark_carries_what_a_click_opens(session, w, data):
+    from pages import _cockpit_charts as charts
+    b = cockpit.board(session, actor=w.leader, period=Y2025, district_id=w.wanzhou)
+
+    ranking = charts.ranking(b, "achievements").data[0]
+    trend = {t.name: t for t in charts.trend(b).data}["试点成果数"]
+    parts = charts.breakdown(b, "pilots").data[0]
+
+    i = list(ranking.y).index("万州区")
+    assert (ranking.x[i], list(ranking.customdata[i])[:2]) == (3, ["achievements", w.wanzhou])
+    may = list(trend.x).index("2025-05")
+    assert (trend.y[may], list(trend.customdata[may])[:3]) == (
+        2, ["achievements", w.wanzhou, "2025-05"])
+    assert dict(zip(parts.x, parts.y)) == {"推进中": 0, "已完成": 1, "未填报": 1}
+    assert [list(c)[3] for c in parts.customdata] == ["推进中", "已完成", "未填报"]
+
+
+def test_a_category_name_is_shown_literally_in_charts_and_still_opens_its_records(session, w,
+                                                                                   data):
+    from pages import _cockpit_charts as charts
+    from services import brand
+    category = next(c for c in brand.categories(session) if c.name == data.citywide)
+    brand.rename_category(session, actor=w.admin, category_id=category.id, name="<b>全市</b>推广")
+    b = cockpit.board(session, actor=w.leader, period=Y2025)
+
+    traces = {t.name: t for t in charts.breakdown(b, "brand").data}
+
+    assert "&lt;b&gt;全市&lt;/b&gt;推广" in traces
+    group = list(traces["&lt;b&gt;全市&lt;/b&gt;推广"].customdata[0])[3]
+    assert group == "<b>全市</b>推广"
+    assert [r["获评类别"] for r in cockpit.counted_records(
+        session, actor=w.leader, indicator="brand", period=Y2025, group=group)] == [group]
