@@ -53,23 +53,18 @@ def state_key(*parts) -> str:
 
 
 def cards(b: Board) -> None:
-    """The cards of each module's indicators (and 驳回率), three to a row on a wide screen, each
-    opening the records behind its figure."""
-    sections: dict[str, list] = {}
-    for kpi in b.kpis:
-        sections.setdefault(kpi.section or "审核质量", []).append(kpi)
-    for section, kpis in sections.items():
-        st.markdown(f"**{section}**")
-        for start in range(0, len(kpis), 3):
-            for col, kpi in zip(st.columns(3), kpis[start:start + 3]):
-                with col.container(border=True):
-                    _card(kpi)
+    """One card per indicator (and 驳回率), three to a row on a wide screen (one under another on
+    a phone), each opening the records behind its figure."""
+    for start in range(0, len(b.kpis), 3):
+        for col, kpi in zip(st.columns(3), b.kpis[start:start + 3]):
+            with col.container(border=True):
+                _card(kpi)
 
 
 def _card(kpi) -> None:
     unit = f" {kpi.unit}" if kpi.unit else ""
     st.metric(kpi.label, f"{kpi.text}{unit}", help=kpi.rule)
-    lines = [kpi.rank_text] if kpi.rank_text else []
+    lines = [line for line in (kpi.rank_text, kpi.note) if line]
     if kpi.groups:
         lines.append(" · ".join(f"{g} {n}" for g, n in kpi.groups.items()))
     if lines:

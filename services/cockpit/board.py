@@ -40,6 +40,7 @@ class Kpi:
     groups: dict[str, int] = field(default_factory=dict)
     group_label: str = ""
     rule: str = ""
+    note: str = ""               # a line under the figure (驳回率: the counts it divides)
 
     @property
     def text(self) -> str:
@@ -197,7 +198,8 @@ def board(session: Session, *, actor: CurrentUser, period: Period,
                   counts.total, groups=_groups(session, indicator, counts),
                   group_label=indicator.group_label, rule=indicator.rule)
         kpis.append(kpi)
-    kpis.append(Kpi(REJECTION, REJECTION_LABEL, "", "", total.rate, rule=REJECTION_RULE))
+    kpis.append(Kpi(REJECTION, REJECTION_LABEL, "", "", total.rate, rule=REJECTION_RULE,
+                    note=f"各审核环节驳回 {total.rejections} 次 / 提交 {total.submissions} 次"))
     result = Board(period, district_id, names, kpis, city, local, rates, total)
     if district_id:
         for kpi in kpis:

@@ -394,3 +394,12 @@ def test_a_category_name_is_shown_literally_in_charts_and_still_opens_its_record
     assert group == "<b>全市</b>推广"
     assert [r["获评类别"] for r in cockpit.counted_records(
         session, actor=w.leader, indicator="brand", period=Y2025, group=group)] == [group]
+
+
+def test_the_rejection_card_says_which_counts_it_divides(session, w, data):
+    b = cockpit.board(session, actor=w.leader, period=Y2025, district_id=w.wanzhou)
+
+    kpi = b.kpi("rejection")
+    assert kpi.note == f"各审核环节驳回 {b.rate_total.rejections} 次 / 提交 {b.rate_total.submissions} 次"
+    assert kpi.value == b.rate_total.rejections / b.rate_total.submissions
+    assert "区县审核、市级部门确认" in kpi.rule
