@@ -10,6 +10,7 @@ from models.org import ORG_KIND_LABELS, Org, OrgKind
 from models.pilot import (
     CANCELLED, Achievement, JoinRequest, Pilot, PilotDistrict, ProgressRevision, ProgressTask,
 )
+from models.reminder import Reminder
 from models.setting import Setting
 from models.user import ROLE_BY_LABEL, ROLE_LABELS, Role, User, UserRole
 
@@ -17,5 +18,5 @@ __all__ = [
     "Achievement", "JoinRequest", "ProgressRevision", "ProgressTask", "Attachment", "AuditEvent", "BrandCategory", "BrandEntry", "DigitalApp", "DigitalDomain", "DigitalForm", "DigitalItem",
     "DigitalPlan", "DigitalPlanItem", "DigitalShare", "CANCELLED", "Notification", "ORG_KIND_LABELS", "Org",
     "OrgKind", "Pilot", "PilotDistrict", "ROLE_BY_LABEL", "ROLE_LABELS", "ReviewedRecord",
-    "Role", "Setting", "User", "UserRole", "utcnow",
+    "Reminder", "Role", "Setting", "User", "UserRole", "utcnow",
 ]

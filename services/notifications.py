@@ -4,7 +4,7 @@ from typing import Iterable
 from sqlalchemy import false, func, select, update
 from sqlmodel import Session
 
-from models import Notification, Org, User, UserRole
+from models import Notification, Org, User, UserRole, utcnow
 from services import limits
 from services.errors import PermissionDenied
 from services.identity import CurrentUser
@@ -53,7 +53,8 @@ def settle(session: Session, *, record_type: str, record_id: int,
         query = query.where(Notification.user_id.in_(list(user_ids)))
     if title_prefix:
         query = query.where(Notification.title.startswith(title_prefix, autoescape=True))
-    session.execute(query.values(is_read=True).execution_options(synchronize_session=False))
+    session.execute(query.values(is_read=True, read_at=utcnow())
+                    .execution_options(synchronize_session=False))
 
 
 def unread_count(session: Session, *, actor: CurrentUser) -> int:
@@ -76,12 +77,15 @@ def mark_read(session: Session, *, actor: CurrentUser, notification_id: int) -> 
     note = session.get(Notification, notification_id)
     if note is None or note.user_id != actor.id:
         raise PermissionDenied("只能处理发给自己的消息")
+    if not note.is_read:
+        note.read_at = utcnow()
     note.is_read = True
     session.add(note)
     session.commit()
 
 
 def mark_all_read(session: Session, *, actor: CurrentUser) -> None:
-    session.execute(update(Notification).where(Notification.user_id == actor.id)
-                    .values(is_read=True))
+    session.execute(update(Notification).where(Notification.user_id == actor.id,
+                                               Notification.is_read == false())
+                    .values(is_read=True, read_at=utcnow()))
     session.commit()

@@ -10,6 +10,7 @@ from ui import style
 from ui.widgets import literal
 
 WORKBENCH = PageSpec("pages/workbench.py", "业务工作台", "all", "工作台")
+COCKPIT = PageSpec("pages/cockpit.py", "区县改革报表驾驶舱", "all", "工作台")
 SYSTEM_PAGES = (
     PageSpec("pages/users.py", "用户管理", lambda u: u.has(Role.ADMIN), "系统管理"),
     PageSpec("pages/settings.py", "系统设置", lambda u: u.has(Role.ADMIN), "系统管理"),
@@ -19,7 +20,7 @@ SYSTEM_PAGES = (
 def _entries() -> list[tuple[PageSpec, Flow | None, str]]:
     """(page, its module's flow, menu section): the workbench, every registered module's
     pages in registration order, then administration."""
-    rows = [(WORKBENCH, None, WORKBENCH.section)]
+    rows = [(WORKBENCH, None, WORKBENCH.section), (COCKPIT, None, COCKPIT.section)]
     rows += [(page, flow, page.section or flow.section or flow.label)
              for flow in registry.flows() for page in flow.pages]
     rows += [(page, None, page.section) for page in SYSTEM_PAGES]
@@ -45,13 +46,19 @@ def may_open(user: CurrentUser, path: str) -> bool:
                for page, flow, _ in _entries())
 
 
+def landing(user: CurrentUser) -> PageSpec:
+    """Leaders land on the cockpit (业务工作台 one click away); everyone else on 业务工作台."""
+    return COCKPIT if user.has(Role.LEADER) else WORKBENCH
+
+
 def navigation(user: CurrentUser):
     sections: dict[str, list] = {}
+    first = landing(user)
     for page, flow, section in _entries():
         if _allowed(page, flow, user):
             sections.setdefault(section, []).append(
                 st.Page(page.path, title=page.title, url_path=page.url,
-                        default=page is WORKBENCH))
+                        default=page is first))
     return st.navigation(sections)
 
 

@@ -132,7 +132,7 @@ def test_twenty_logins_in_a_row_are_all_handled(server_with_passwords, browser):
 def test_the_first_action_after_login_keeps_the_tab_the_user_opened(server_with_passwords,
                                                                     browser):
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    login(page, server_with_passwords, "13800000203", PASSWORD)
+    login(page, server_with_passwords, "13800000202", PASSWORD)  # lands on 业务工作台
     page.get_by_role("heading", name="业务工作台").first.wait_for()
     page.get_by_role("tab", name="修改密码").click()
 

@@ -47,13 +47,24 @@ def test_initial_password_forces_a_change_before_anything_else(app_db):
     assert "业务工作台" not in [t.value for t in at.title]
 
 
+LEADERS = {"13800000103", "13700000103"}
+
+
 @pytest.mark.parametrize("phone", ALL_DEMO)
-def test_workbench_renders_for_every_role(app_db, phone):
+def test_leaders_land_on_the_cockpit_and_everyone_else_on_the_workbench(app_db, phone):
     at = logged_in(phone).run()
 
     assert not at.exception
-    assert at.title[0].value == "业务工作台"
+    assert at.title[0].value == ("区县改革报表驾驶舱" if phone in LEADERS else "业务工作台")
     assert any(b.label == "退出登录" for b in at.sidebar.button)
+
+
+@pytest.mark.parametrize("phone", ALL_DEMO)
+def test_workbench_renders_for_every_role(app_db, phone):
+    at = logged_in(phone).run().switch_page("pages/workbench.py").run()
+
+    assert not at.exception
+    assert at.title[0].value == "业务工作台"
 
 
 def test_user_admin_page_renders_for_admin(app_db):

@@ -103,7 +103,7 @@ def test_a_submitted_pilot_shows_where_it_waits(app_db):
                                           ("13800000101", True), ("13800000102", True)])
 def test_only_those_who_enter_or_review_see_the_to_do_counts_and_submitted_tab(app_db, phone,
                                                                                works):
-    at = logged_in(phone).run()
+    at = logged_in(phone).run().switch_page("pages/workbench.py").run()  # leaders land elsewhere
 
     assert not at.exception
     badges = " ".join(m.value for m in at.markdown if "-badge[" in m.value)
