@@ -52,11 +52,12 @@ def state_key(*parts) -> str:
     return hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest()[:10]
 
 
-def cards(b: Board) -> None:
+def cards(b: Board, *, focus: bool = False) -> None:
     """One card per indicator (and 驳回率), three to a row on a wide screen (one under another on
-    a phone), each opening the records behind its figure."""
-    for start in range(0, len(b.kpis), 3):
-        for col, kpi in zip(st.columns(3), b.kpis[start:start + 3]):
+    a phone), each opening the records behind its figure; `focus`: the 重点关注 ones."""
+    kpis = [k for k in b.kpis if bool(getattr(ind.get(k.key), "focus", False)) == focus]
+    for start in range(0, len(kpis), 3):
+        for col, kpi in zip(st.columns(3), kpis[start:start + 3]):
             with col.container(border=True):
                 _card(kpi)
 

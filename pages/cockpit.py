@@ -39,6 +39,14 @@ if district:
     ranks = "、".join(f"{k.label}第{k.rank}名" for k in b.kpis if k.rank)
     st.info(f"{names[district]}在全市{len(names)}个区县中（{period.label}）：{ranks or '暂无排名'}")
 parts.cards(b)
+
+st.subheader("重点关注")
+with st.container(border=True, key="focus-digital"):
+    st.markdown("**数字重庆建设**")
+    st.caption("只计晾晒的记录（整条包含关系成立：一件事 → 应用“三张清单” → 特色应用 → 一地创新、全市共享）。"
+               "已纳入名录库的“一件事”事项，不再重复策划。")
+    parts.cards(b, focus=True)
+    st.page_link("pages/digital_catalog.py", label="名录库", icon=":material/menu_book:")
 if (card := st.session_state.get("ck-card")) is not None:
     parts.records(user, period, card, district_id=district, slot="card")
     if st.button("收起记录", key="card-close"):

@@ -35,6 +35,7 @@ from services.progress import COMPLETED, IN_PROGRESS
 
 PILOTS = "改革探索力"
 BRAND = "改革品牌显示度"
+DIGITAL = "数字重庆建设"
 UNREPORTED = "未填报"
 PROGRESS_GROUPS = [IN_PROGRESS, COMPLETED, UNREPORTED]
 SECRET = "涉密"
@@ -421,6 +422,23 @@ INDICATORS: list[Indicator] = [
               rule="市委改革办审核通过的改革品牌，按获评日期计", group_label="获评类别",
               groups=brand_groups),
 ]
+
+
+def _digital() -> list[Indicator]:
+    """数字重庆建设's four indicators: displayed (晾晒) records only, under 重点关注."""
+    from services.digital import display
+    rules = {"items": "市委改革办核准纳入名录库（未移除）的一件事，按纳入名录库日期计",
+             "plans": "市大数据发展局查重通过、关联的一件事均已进入三张清单编制等后续环节的应用“三张清单”，"
+                      "按查重通过日期计",
+             "apps": "基于晾晒的应用“三张清单”开发上线的特色应用，按上线时间计",
+             "shares": "获“一地创新、全市共享”的晾晒特色应用，按认定共享日期计"}
+    return [Indicator(f"digital_{key}", label, DIGITAL, display.cockpit_count(key),
+                      display.cockpit_ids(key), display.cockpit_rows(key),
+                      unit="项" if key == "items" else "个", rule=rules[key], focus=True)
+            for key, label in display.INDICATORS.items()]
+
+
+INDICATORS += _digital()
 
 
 def get(key: str) -> Indicator | None:

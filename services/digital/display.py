@@ -189,3 +189,60 @@ def waiting_count(session: Session) -> int:
 
 __all__ = ["DRAFT", "counts", "counted_records", "displayed_items", "displayed_plans",
            "displayed_apps", "displayed_shares", "INDICATORS"]
+
+
+# --- the cockpit's indicators (services.cockpit.indicators lists them) ---------------------------
+
+def _month(day: date) -> str:
+    return f"{day:%Y-%m}"
+
+
+def cockpit_count(key: str):
+    """The indicator's counting function: displayed records by district and month of their
+    own date (纳入名录库 / 查重通过 / 上线时间 / 认定共享)."""
+    def count(session: Session, start: date | None, end: date | None, district_id: int | None):
+        from services.cockpit.indicators import Counts
+        model, _, day = _indicator(key)
+        sub = counted(key, start=start, end=end, district_id=district_id).subquery()
+        by_district: dict[int, int] = {}
+        by_month: dict[str, int] = {}
+        for org_id, when, n in session.execute(
+                select(sub.c.org_id, sub.c[day.key], func.count())
+                .group_by(sub.c.org_id, sub.c[day.key])).all():
+            by_district[org_id] = by_district.get(org_id, 0) + n
+            by_month[_month(when)] = by_month.get(_month(when), 0) + n
+        return Counts(by_district=by_district, total=sum(by_district.values()), by_month=by_month)
+    return count
+
+
+def cockpit_ids(key: str):
+    """The ids of exactly the records `cockpit_count` counted (a month narrows them)."""
+    def ids(session: Session, start: date | None, end: date | None, district_id: int | None,
+            group: str | None = None) -> list[int]:
+        model, _, day = _indicator(key)
+        query = counted(key, start=start, end=end, district_id=district_id)
+        return list(session.execute(select(query.subquery().c.id)).scalars())
+    return ids
+
+
+def cockpit_rows(key: str):
+    """The counted records as table rows (readable by every role from the cockpit: they are
+    displayed, 晾晒, records)."""
+    def rows(session: Session, ids: list[int], district_id: int | None) -> list[dict]:
+        from services.digital.forms import row_view
+        from services.digital.rows import KINDS
+        kind = KINDS[{"items": "digital_item", "plans": "digital_plan", "apps": "digital_app",
+                      "shares": "digital_share"}[key]]
+        if not ids:
+            return []
+        names = dict(session.execute(select(Org.id, Org.name)).all())
+        found = {r.id: r for r in session.execute(
+            select(kind.model).where(kind.model.id.in_(ids))).scalars()}
+        out = []
+        for i in ids:
+            if i in found:
+                view = row_view(session, kind, found[i], in_force=True)
+                out.append({"id": i, "区县": names.get(found[i].org_id, ""), **view.shown,
+                            **({"核准情况": view.status} if key == "items" else {})})
+        return out
+    return rows

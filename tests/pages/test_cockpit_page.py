@@ -59,7 +59,12 @@ def test_every_role_reads_the_cockpit_and_only_leaders_may_send_reminders(app_db
     at = cockpit(phone)
 
     assert at.title[0].value == TITLE
-    assert [m.label for m in at.metric] == ["承接试点数", "已完成试点数", "试点成果数", "品牌亮点数", "驳回率"]
+    assert [m.label for m in at.metric] == [
+        "承接试点数", "已完成试点数", "试点成果数", "品牌亮点数", "驳回率",
+        # 重点关注 → 数字重庆建设, with its 名录库 button
+        "一件事纳入名录库数", "三张清单查重通过数", "上线特色应用数", "一地创新全市共享数"]
+    assert [(p.proto.label, p.proto.page) for p in at.get("page_link")
+            if p.proto.label == "名录库"] == [("名录库", "digital_catalog")]
     tabs = [t.label for t in at.tabs]
     assert tabs[:4] == ["区县排名", "月度趋势", "状态分布", "驳回率"] and tabs[-1] == "简报"
     assert ("督办提醒" in tabs) == (phone in LEADERS)

@@ -97,9 +97,10 @@ def test_the_board_shows_a_districts_figures_and_its_rank_among_all_districts(se
     assert b.district_id == w.wanzhou and b.scope == "万州区"
     got = {k.key: (k.value, k.rank, k.ranked) for k in b.kpis if k.key != "rejection"}
     assert got == {"pilots": (2, 1, 41), "completed": (2, 1, 41), "achievements": (3, 1, 41),
-                   "brand": (1, 1, 41)}
+                   "brand": (1, 1, 41), **{f"digital_{k}": (0, 1, 41)  # (counted in their tests)
+                                           for k in ("items", "plans", "apps", "shares")}}
     qj = cockpit.board(session, actor=w.leader, period=Y2025, district_id=w.qianjiang)
-    assert {k.key: k.rank for k in qj.kpis if k.key != "rejection"} == {
+    assert {k.key: k.rank for k in qj.kpis if k.key in INDICATORS} == {
         "pilots": 1, "completed": 2, "achievements": 2, "brand": 1}
     assert b.kpi("brand").groups == {data.national: 0, data.citywide: 1}
 
@@ -108,7 +109,7 @@ def test_the_city_board_ranks_districts_best_first_with_ties_sharing_a_rank(sess
     b = cockpit.board(session, actor=w.office_leader, period=Y2025)
 
     assert cockpit.default_district(w.office_leader) is None
-    assert [k.value for k in b.kpis if k.key != "rejection"] == [3, 2, 5, 2]
+    assert [k.value for k in b.kpis if k.key in INDICATORS] == [3, 2, 5, 2]
     top = b.ranking("achievements")[:3]
     assert [(name, value, rank) for _, name, value, rank in top] == [
         ("万州区", 3, 1), ("黔江区", 2, 2), (top[2][1], 0, 3)]

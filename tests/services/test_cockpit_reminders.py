@@ -13,6 +13,7 @@ from models import AuditEvent, Notification, Role, User
 from services import (
     accounts, brand, db, notifications, orgs, pilots, progress, records, settings, user_import,
 )
+from services.digital import catalog, rows, survey, verdicts
 from services.cockpit import reminders
 from services.errors import DomainError, PermissionDenied, ValidationError
 from services.pilots import PILOT_FLOW
@@ -285,6 +286,25 @@ def write_calls(session, w, d):
                                                      values={"brand_module_admin": "某人"}),
         "user_import.import_users": lambda a: user_import.import_users(session, actor=a,
                                                                        data=b"PK"),
+        # 数字重庆建设: the district's tables, the office's verdicts, 重点领域 and the survey
+        "rows.save_row": lambda a: rows.save_row(
+            session, actor=a, kind="digital_item", form_version=0,
+            values={"name": "企业开办一件事"}),
+        "rows.remove_row": lambda a: rows.remove_row(
+            session, actor=a, kind="digital_item", row_id=1, form_version=0),
+        "rows.undo_row": lambda a: rows.undo_row(
+            session, actor=a, kind="digital_item", row_id=1, form_version=0),
+        "rows.remove_file": lambda a: rows.remove_file(
+            session, actor=a, kind="digital_item", row_id=1, attachment_id=1, form_version=0),
+        "survey.import_workbook": lambda a: survey.import_workbook(
+            session, actor=a, data=b"PK", form_version=0),
+        "verdicts.give": lambda a: verdicts.give(
+            session, actor=a, item_id=1, version=1, verdict="include"),
+        "verdicts.decide_group": lambda a: verdicts.decide_group(
+            session, actor=a, chosen=(1, 1), verdict="include", others=[(2, 1)]),
+        "catalog.add_domain": lambda a: catalog.add_domain(session, actor=a, name="新领域"),
+        "catalog.retire_domain": lambda a: catalog.retire_domain(
+            session, actor=a, domain_id=1, version=1),
     }
 
 

@@ -54,3 +54,30 @@ def test_counts_take_displayed_records_by_their_own_dates_and_districts(session,
         qj.id]
     quality = {c.district: c.quality for c in display.counts(session) if c.submitted_items}
     assert quality == {"万州区": 1 / 4, "黔江区": 1.0}
+
+
+def test_the_cockpit_shows_the_four_indicators_of_displayed_records_and_opens_them(
+        session, w, today):
+    from services.cockpit import board as cockpit
+    from services.cockpit import periods
+    today(date(2026, 5, 10))
+    shown = ready_item(session, w, name="企业开办一件事")
+    hidden = add_item(session, w, name="出生一件事")  # waits for 核准: never counted
+    plan = passed_plan(session, w, [shown.id, hidden.id], passed_on=date(2026, 5, 1))
+    pass_form(session, w)   # the plan links an item not yet at 进入三张清单编制: not displayed
+    today(date(2026, 6, 2))
+    alone = passed_plan(session, w, [shown.id], name="独立应用", passed_on=date(2026, 6, 1))
+    app_row(session, w, alone.id, launched_on=date(2026, 6, 2))
+    pass_form(session, w)
+    year = periods.year(2026)
+
+    b = cockpit.board(session, actor=w.leader, period=year, district_id=w.wanzhou)
+    got = {k.key: (k.value, k.rank) for k in b.kpis if k.key.startswith("digital_")}
+    assert got == {"digital_items": (1, 1), "digital_plans": (1, 1), "digital_apps": (1, 1),
+                   "digital_shares": (0, 1)}
+    opened = cockpit.counted_records(session, actor=w.qj_clerk, indicator="digital_plans",
+                                     period=year)
+    assert [(r["id"], r["应用名称"], r["区县"]) for r in opened] == [(alone.id, "独立应用", "万州区")]
+    assert plan.id != alone.id
+    assert cockpit.counted_records(session, actor=w.leader, indicator="digital_items",
+                                   period=year, month="2026-05")[0]["事项名称"] == "企业开办一件事"
