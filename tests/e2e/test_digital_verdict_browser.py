@@ -160,3 +160,25 @@ def test_a_second_districts_clerk_sees_the_near_identical_item_while_typing_then
     sign_in(page, url, "13700000101")
     open_page(page, "一件事核准")
     page.get_by_text("相近事项 2 项（万州区、黔江区）").wait_for()
+
+
+def test_a_clerk_follows_the_cockpit_to_the_catalog(server_with_passwords, browser, monkeypatch):
+    """The manual's path: 驾驶舱 → 重点关注 → 数字重庆建设 → 名录库, as 黔江区's clerk."""
+    from services.digital import verdicts
+    url = server_with_passwords
+    ids = submit_items(url, monkeypatch)
+    with db.session_scope() as s:
+        verdicts.give(s, actor=_user(s, "13700000101"), item_id=ids[WANZHOU],
+                      version=stored(ids[WANZHOU]).version, verdict="include")
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+
+    sign_in(page, url, "13800000201")
+    open_page(page, "区县改革报表驾驶舱")
+    page.get_by_text("重点关注").first.wait_for()
+    page.get_by_text("数字重庆建设").first.wait_for()
+    page.get_by_text("一件事纳入名录库数").first.wait_for()
+    page.get_by_role("link", name="名录库").last.click()
+    settle(page)
+    page.get_by_role("heading", name="名录库").wait_for()
+    page.locator("td[role=gridcell]", has_text=WANZHOU).first.wait_for(state="attached")
+    assert stored(ids[WANZHOU]).status == INCLUDED
