@@ -51,12 +51,15 @@ def test_a_data_error_inside_an_action_is_the_same_refusal(engine):
     assert _settings(engine) == 0
 
 
-def test_an_id_beyond_what_the_database_holds_is_a_chinese_refusal(engine):
+def test_an_id_beyond_what_the_database_holds_is_the_refusal_of_a_missing_record(engine):
     from services import brand
+    from services.errors import PermissionDenied
     from tests.factories import make_user
     from models import Role
     with db.session_scope(engine) as s:
         office = make_user(s, org="市委改革办", role=Role.REVIEWER)
 
-    with pytest.raises(ValidationError, match=DATA_MESSAGE), db.session_scope(engine) as s:
-        brand.get(s, actor=office, entry_id=2 ** 70)
+    for entry_id in (2 ** 70, "1", True, -1):
+        with pytest.raises(PermissionDenied, match="该改革品牌不存在或您无权查看"), \
+                db.session_scope(engine) as s:
+            brand.get(s, actor=office, entry_id=entry_id)
